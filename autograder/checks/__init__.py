@@ -1,0 +1,33 @@
+"""Checks that teach: each raises AssertionError with a message written to the student, naming the fix.
+
+Run them coarse to fine, as the lessons' test cells do: is it a model, which API, input shape, layers.
+"""
+
+from ._model import assert_is_model
+from .compile import assert_compiled
+from .graph import assert_depends_on, assert_shared_layer
+from .io_names import assert_input_names, assert_output_names
+from .kind import assert_functional, assert_sequential
+from .layers import assert_layers, effective_layers
+from .params import assert_param_count
+from .predictions import assert_predictions
+from .shapes import assert_input_shape, assert_input_shapes, assert_output_shape, assert_output_shapes
+
+__all__ = [
+    "assert_is_model",
+    "assert_sequential",
+    "assert_functional",
+    "assert_input_shape",
+    "assert_input_shapes",
+    "assert_output_shape",
+    "assert_output_shapes",
+    "assert_input_names",
+    "assert_output_names",
+    "assert_layers",
+    "effective_layers",
+    "assert_param_count",
+    "assert_depends_on",
+    "assert_shared_layer",
+    "assert_compiled",
+    "assert_predictions",
+]

@@ -1,0 +1,60 @@
+"""Check of the settings given to `model.compile(...)`: optimizer, loss and metrics."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..names import loss_name, metric_name, optimizer_name
+from ._model import describe_model
+
+ACCURACY_FAMILY = {"accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+
+
+def _metric_present(expected: str, found: Sequence[str]) -> bool:
+    if expected == "accuracy":
+        return bool(ACCURACY_FAMILY & set(found))
+    return expected in found
+
+
+def assert_compiled(
+    model: Any,
+    loss: str | None = None,
+    optimizer: str | None = None,
+    metrics: Sequence[str] = (),
+) -> None:
+    """Raise AssertionError unless the model is compiled with these settings.
+
+    Args:
+        model: the student's model.
+        loss: expected loss name (`"binary_crossentropy"`); any spelling Keras accepts passes.
+        optimizer: expected optimizer name (`"adam"`); None accepts any.
+        metrics: metric names that must be among the compiled metrics; `"accuracy"` accepts any accuracy.
+    """
+    desc = describe_model(model)
+    wanted = ", ".join(
+        part for part in (
+            f"optimizer={optimizer!r}" if optimizer else "",
+            f"loss={loss!r}" if loss else "",
+            f"metrics={list(metrics)!r}" if metrics else "",
+        ) if part
+    )
+    if desc.compile is None:
+        raise AssertionError(f"Your model is not compiled yet. Call `model.compile({wanted})` before returning it.")
+    found = desc.compile
+    if optimizer and found.optimizer != optimizer_name(optimizer):
+        raise AssertionError(
+            f"Your model's optimizer should be {optimizer!r}; yours is {found.optimizer!r}. "
+            f"Pass `optimizer={optimizer!r}` to `model.compile`."
+        )
+    if loss and (not found.loss or any(item != loss_name(loss) for item in found.loss)):
+        yours = ", ".join(repr(item) for item in found.loss) or "none"
+        raise AssertionError(
+            f"Your model's loss should be {loss!r}; yours is {yours}. Pass `loss={loss!r}` to `model.compile`."
+        )
+    for metric in metrics:
+        if not _metric_present(metric_name(metric), found.metrics):
+            yours = ", ".join(repr(item) for item in found.metrics) or "none"
+            raise AssertionError(
+                f"Your model should report the metric {metric!r}; its metrics are {yours}. "
+                f"Pass `metrics=[{metric!r}]` to `model.compile`, so that training shows it."
+            )

@@ -1,0 +1,77 @@
+"""Checks of a model's graph: which output depends on which input, and which layers are shared."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..description import ModelDescription, TensorInfo
+from ._model import describe_model
+from .shapes import require_known_inputs
+
+
+def reachable(desc: ModelDescription, start: str) -> set[str]:
+    """Names of every layer the output of layer or input `start` flows into, directly or not."""
+    feeds: dict[str, list[str]] = {}
+    for source, target in desc.edges:
+        feeds.setdefault(source, []).append(target)
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in feeds.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _named(tensors: Sequence[TensorInfo], name: str, kind: str) -> TensorInfo:
+    for tensor in tensors:
+        if tensor.name == name:
+            return tensor
+    names = ", ".join(repr(t.name) for t in tensors) or "none"
+    raise AssertionError(f"Your model has no {kind} named {name!r}; its {kind}s are named {names}.")
+
+
+def assert_depends_on(model: Any, output: str, input: str) -> None:  # noqa: A002 (reads like the sentence)
+    """Raise AssertionError unless output `output` is computed from input `input`.
+
+    Args:
+        model: the student's model.
+        output: the output's name.
+        input: the input's name.
+    """
+    desc = describe_model(model)
+    require_known_inputs(desc)
+    out = _named(desc.outputs, output, "output")
+    src = _named(desc.inputs, input, "input")
+    if out.layer not in reachable(desc, src.layer):
+        raise AssertionError(
+            f"Output {output!r} does not depend on input {input!r}: nothing in your graph leads from {input!r} "
+            f"to {output!r}. Join the inputs before the output layers, for example with "
+            "`layers.concatenate([...])`, and build both outputs on the joined tensor."
+        )
+
+
+def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
+    """Raise AssertionError unless one layer object (or nested model) is called more than once.
+
+    Args:
+        model: the student's model.
+        inputs: input names that must each reach the shared layer; empty for any.
+    """
+    desc = describe_model(model)
+    require_known_inputs(desc)
+    shared = [layer for layer in desc.layers if layer.calls > 1]
+    if not shared:
+        raise AssertionError(
+            "No layer in your model is used more than once, so no weights are shared. Create the layer once, "
+            "for example `encoder = layers.Dense(16, activation='relu')`, and call that same object on each input: "
+            "`encoder(exam_a)` and `encoder(exam_b)`."
+        )
+    if inputs:
+        sources = {i: reachable(desc, _named(desc.inputs, i, "input").layer) for i in inputs}
+        if not any(all(layer.name in seen for seen in sources.values()) for layer in shared):
+            names = ", ".join(repr(i) for i in inputs)
+            raise AssertionError(
+                f"Your model reuses {shared[0].name!r}, but not on every one of the inputs {names}. "
+                "Call the same layer object on each of them."
+            )

@@ -1,0 +1,25 @@
+"""Check of a model's total number of weights (parameters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._model import describe_model
+from .shapes import require_known_inputs
+
+
+def assert_param_count(model: Any, expected: int) -> None:
+    """Raise AssertionError unless the model has exactly `expected` weights.
+
+    Args:
+        model: the student's model.
+        expected: the expected total, trainable and not.
+    """
+    desc = describe_model(model)
+    require_known_inputs(desc)
+    if desc.params != expected:
+        per_layer = ", ".join(f"{layer.name}: {layer.params}" for layer in desc.layers)
+        raise AssertionError(
+            f"Your model should have {expected} weights (parameters); yours has {desc.params} ({per_layer}). "
+            "A Dense layer has (inputs + 1) x units weights; compare each layer in `model.summary()`."
+        )
