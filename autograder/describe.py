@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from .description import CompileInfo, LayerInfo, ModelDescription, TensorInfo
 from .names import activation_name, loss_name, metric_name, optimizer_name
 
-ACTIVATION_LAYERS = {"ReLU": "relu", "Softmax": "softmax"}
+ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "Softmax": "softmax"}
 
 
 def is_model(obj: Any) -> bool:
@@ -37,6 +37,8 @@ def _layer_activation(layer: Any, config: dict) -> str | None:
     name = type(layer).__name__
     if "activation" in config:
         return activation_name(config["activation"])
+    if name == "ReLU" and (config.get("negative_slope") or 0) != 0:
+        return "leaky_relu"
     if name in ACTIVATION_LAYERS:
         return ACTIVATION_LAYERS[name]
     return None
@@ -79,18 +81,44 @@ def _histories(args: Any) -> Iterator[str]:
             yield from _histories(value)
 
 
-def _io_names(spec: Any) -> list[tuple[str, str]]:
-    """Read `(model name, layer name)` pairs from a Functional config's `input_layers` or `output_layers`."""
+def _spec_layers(spec: Any) -> list[str]:
+    """Layer names in a serialized structure of `[layer_name, node_index, tensor_index]` triples, in flat order."""
     if isinstance(spec, dict):
-        return [(key, value[0]) for key, value in spec.items()]
-    if spec and isinstance(spec[0], str):  # a single [layer_name, node, tensor] triple
-        return [(spec[0], spec[0])]
-    return [(item[0], item[0]) for item in spec]
+        return [name for key in sorted(spec) for name in _spec_layers(spec[key])]
+    if isinstance(spec, (list, tuple)) and len(spec) == 3 and isinstance(spec[0], str):
+        return [spec[0]]
+    return [name for item in spec or () for name in _spec_layers(item)]
+
+
+def _history_layer(tensor: Any) -> str:
+    """Name of the layer that produced a symbolic tensor (used only when the model cannot serialize)."""
+    history = getattr(tensor, "_keras_history", None)
+    return history[0].name if history else tensor.name
+
+
+def _tensor_infos(structure: Any, flat: list, spec: Any | None) -> list[TensorInfo]:
+    """Describe a Functional model's inputs or outputs.
+
+    When the student passed a dict (`keras.Model(inputs, outputs={"passed": ...})`), its keys name the tensors,
+    as they do in `fit` and `predict`. Otherwise each tensor is named after the layer that produces it.
+
+    Args:
+        structure: `model.input` or `model.output`, as the student passed it to `keras.Model`.
+        flat: `model.inputs` or `model.outputs`, the same tensors as a flat list.
+        spec: the matching `input_layers` or `output_layers` entry of `model.get_config()`, or None.
+    """
+    if isinstance(structure, dict):
+        infos = []
+        for key, tensor in structure.items():
+            layer = _spec_layers(spec[key])[0] if isinstance(spec, dict) and key in spec else _history_layer(tensor)
+            infos.append(TensorInfo(str(key), _shape(tensor), layer))
+        return infos
+    layer_names = _spec_layers(spec) if spec is not None else [_history_layer(t) for t in flat]
+    return [TensorInfo(layer, _shape(tensor), layer) for layer, tensor in zip(layer_names, flat)]
 
 
 def _describe_functional(model: Any) -> tuple[list, list, list, list]:
     config = model.get_config()
-    inputs = {name: layer for name, layer in _io_names(config["input_layers"])}
     layers, edges = [], []
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
@@ -99,16 +127,9 @@ def _describe_functional(model: Any) -> tuple[list, list, list, list]:
         layers.append(describe_layer(layer, calls=max(1, len(entry["inbound_nodes"]))))
         for source in dict.fromkeys(_histories(entry["inbound_nodes"])):
             edges.append((source, entry["name"]))
-    by_layer = {tensor.name: tensor for tensor in model.inputs}
-    input_infos = [
-        TensorInfo(name, _shape(by_layer[layer]), layer) for name, layer in inputs.items() if layer in by_layer
-    ]
-    output_layers = dict(_io_names(config["output_layers"]))
-    output_names = list(getattr(model, "output_names", None) or output_layers)
-    output_infos = [
-        TensorInfo(n, _shape(t), output_layers.get(n, n)) for n, t in zip(output_names, model.outputs)
-    ]
-    return input_infos, output_infos, layers, edges
+    inputs = _tensor_infos(model.input, model.inputs, config["input_layers"])
+    outputs = _tensor_infos(model.output, model.outputs, config["output_layers"])
+    return inputs, outputs, layers, edges
 
 
 def _describe_sequential(model: Any) -> tuple[list, list, list, list]:
@@ -129,8 +150,40 @@ def _describe_sequential(model: Any) -> tuple[list, list, list, list]:
     return inputs, outputs, layers, edges
 
 
-def describe_compile(model: Any) -> CompileInfo | None:
-    """Describe the settings `model.compile(...)` was given, or None when it was not compiled."""
+def _is_serialized(value: Any) -> bool:
+    """Whether `value` is one serialized Keras object (`{"class_name": ..., "config": ...}`), not a dict by output."""
+    return isinstance(value, dict) and "class_name" in value
+
+
+def _leaves(value: Any) -> list:
+    """The single settings inside a compile argument: one item, a list, a dict by output, or lists of lists."""
+    if value is None:
+        return []
+    if isinstance(value, dict) and not _is_serialized(value):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def _losses_by_output(loss: Any, output_names: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Pair each output with its loss: from a dict by output name, a list in output order, or one loss for all."""
+    if isinstance(loss, dict) and not _is_serialized(loss):
+        pairs = [(str(name), value) for name, value in loss.items()]
+    elif isinstance(loss, (list, tuple)):
+        pairs = list(zip(output_names, loss)) if len(loss) == len(output_names) else []
+    else:
+        pairs = [(name, loss) for name in output_names]
+    return tuple((name, loss_name(value)) for name, value in pairs if value is not None)
+
+
+def describe_compile(model: Any, output_names: Sequence[str] = ()) -> CompileInfo | None:
+    """Describe the settings `model.compile(...)` was given, or None when it was not compiled.
+
+    Args:
+        model: a Keras model.
+        output_names: the model's output names, to pair each output with its loss.
+    """
     try:
         config = model.get_compile_config()
     except Exception:  # not compiled, or compiled with objects Keras cannot serialize
@@ -140,16 +193,11 @@ def describe_compile(model: Any) -> CompileInfo | None:
             return None
         config = {"optimizer": model.optimizer, "loss": model.loss, "metrics": []}
     loss = config.get("loss")
-    losses = loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]
-    metrics = config.get("metrics") or []
-    if isinstance(metrics, dict):
-        metrics = [m for value in metrics.values() for m in (value if isinstance(value, (list, tuple)) else [value])]
-    elif not isinstance(metrics, (list, tuple)):
-        metrics = [metrics]
     return CompileInfo(
         optimizer=optimizer_name(config.get("optimizer")),
-        loss=tuple(loss_name(item) for item in losses if item is not None),
-        metrics=tuple(metric_name(item) for item in metrics if item is not None),
+        loss=tuple(loss_name(item) for item in _leaves(loss)),
+        metrics=tuple(metric_name(item) for item in _leaves(config.get("metrics"))),
+        loss_by_output=_losses_by_output(loss, output_names),
     )
 
 
@@ -172,8 +220,8 @@ def describe(model: Any) -> ModelDescription:
         try:
             inputs, outputs, layers, edges = _describe_functional(model)
         except Exception:  # a layer that cannot serialize: keep what the public attributes tell
-            inputs = [TensorInfo(t.name, _shape(t), t.name) for t in model.inputs]
-            outputs = [TensorInfo(t.name, _shape(t), t.name) for t in model.outputs]
+            inputs = _tensor_infos(model.input, model.inputs, None)
+            outputs = _tensor_infos(model.output, model.outputs, None)
             layers = [describe_layer(layer) for layer in model.layers if type(layer).__name__ != "InputLayer"]
             edges = []
     elif kind == "sequential":
@@ -187,7 +235,7 @@ def describe(model: Any) -> ModelDescription:
         outputs=tuple(outputs),
         layers=tuple(layers),
         edges=tuple(edges),
-        compile=describe_compile(model),
+        compile=describe_compile(model, [output.name for output in outputs]),
         params=model.count_params() if model.built else None,
         shared=tuple(layer.name for layer in layers if layer.calls > 1),
     )

@@ -58,6 +58,8 @@ class CompileInfo:
     """Loss names, one per output, for example `("binary_crossentropy",)`."""
     metrics: tuple[str, ...]
     """Metric names, for example `("accuracy",)`."""
+    loss_by_output: tuple[tuple[str, str], ...] = ()
+    """Pairs (output name, loss name); one loss given for a model with several outputs applies to each."""
 
 
 @dataclass(frozen=True)

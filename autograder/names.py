@@ -51,14 +51,17 @@ def activation_name(value: Any) -> str | None:
     if value is None:
         return "linear"
     if callable(value) and not isinstance(value, (str, dict)):
+        own_name = getattr(value, "__name__", type(value).__name__)
         try:
             import keras
 
             value = keras.activations.serialize(value)
         except Exception:  # an unknown callable keeps its own name
-            value = getattr(value, "__name__", type(value).__name__)
+            value = own_name
+        if not isinstance(value, str):  # a lambda or a custom function serializes as code, not as a name
+            value = own_name
     name = _serialized_name(value)
-    return (name or "linear").lower()
+    return (name or "custom").lower()
 
 
 def loss_name(value: Any) -> str | None:

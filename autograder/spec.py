@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from .names import activation_name
 
 
 @dataclass(frozen=True)
@@ -26,17 +29,18 @@ class LayerSpec:
         return f"{self.class_name}()"
 
 
-def Dense(units: int | None = None, activation: str | None = "linear") -> LayerSpec:  # noqa: N802 (reads like Keras)
+def Dense(units: int | None = None, activation: str | Any | None = "linear") -> LayerSpec:  # noqa: N802 (reads like Keras)
     """Expect a `keras.layers.Dense` layer.
 
     Args:
         units: how many units it should have; None accepts any.
-        activation: the activation it should apply (`"relu"`, `"sigmoid"`, `"softmax"`, `"linear"`); None accepts any.
+        activation: the activation it should apply (`"relu"`, `"sigmoid"`, `"softmax"`, `"linear"`, or the function
+            `keras.activations.relu`); None accepts any.
 
     Returns:
         A `LayerSpec` to pass to `checks.assert_layers`.
     """
-    return LayerSpec("Dense", units, activation)
+    return LayerSpec("Dense", units, None if activation is None else activation_name(activation))
 
 
 def Layer(class_name: str) -> LayerSpec:  # noqa: N802

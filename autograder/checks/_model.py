@@ -23,11 +23,29 @@ def assert_is_model(obj: Any) -> None:
             f"Your function returned the class {obj.__name__}, not a model object. "
             f"Create the model by calling it, for example `keras.Sequential()`, and return that."
         )
-    if not is_model(obj):
+    if is_model(obj):
+        return
+    import keras
+
+    if isinstance(obj, keras.KerasTensor):
         raise AssertionError(
-            f"Your function returned a {type(obj).__name__}, not a Keras model. "
-            "Return the model object itself (`return model`)."
+            "Your function returned a symbolic tensor (the output of a layer), not a model. "
+            "Wrap the graph in a model and return that: `return keras.Model(inputs=inputs, outputs=outputs)`."
         )
+    if isinstance(obj, keras.layers.Layer):
+        raise AssertionError(
+            f"Your function returned a single layer ({type(obj).__name__}), not a model. "
+            "Put the layers in a model, for example `keras.Sequential([...])`, and return the model."
+        )
+    if hasattr(obj, "shape") and hasattr(obj, "dtype"):
+        raise AssertionError(
+            f"Your function returned an array of shape {tuple(obj.shape)}, not a Keras model; perhaps the result "
+            "of `model.predict(...)`. Return the model object itself (`return model`)."
+        )
+    raise AssertionError(
+        f"Your function returned an object of type {type(obj).__name__}, not a Keras model. "
+        "Return the model object itself (`return model`)."
+    )
 
 
 def describe_model(obj: Any) -> ModelDescription:

@@ -9,7 +9,7 @@ from ..description import LayerInfo, ModelDescription
 from ..spec import LayerSpec
 from ._model import describe_model
 
-ACTIVATION_CLASSES = ("Activation", "ReLU", "Softmax")
+ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "Softmax")
 
 
 def effective_layers(desc: ModelDescription) -> list[LayerInfo]:
