@@ -36,7 +36,10 @@ def _shape(tensor: Any) -> tuple:
 def _layer_activation(layer: Any, config: dict) -> str | None:
     name = type(layer).__name__
     if "activation" in config:
-        return activation_name(config["activation"])
+        value = config["activation"]
+        if not isinstance(value, str):  # a lambda or a custom function serializes as code: use the function
+            value = getattr(layer, "activation", value)
+        return activation_name(value)
     if name == "ReLU" and (config.get("negative_slope") or 0) != 0:
         return "leaky_relu"
     if name in ACTIVATION_LAYERS:
@@ -108,8 +111,11 @@ def _tensor_infos(structure: Any, flat: list, spec: Any | None) -> list[TensorIn
         spec: the matching `input_layers` or `output_layers` entry of `model.get_config()`, or None.
     """
     if isinstance(structure, dict):
+        import keras
+
         infos = []
-        for key, tensor in structure.items():
+        for key in keras.tree.flatten({key: key for key in structure}):  # Keras's own order, as in `model.outputs`
+            tensor = structure[key]
             layer = _spec_layers(spec[key])[0] if isinstance(spec, dict) and key in spec else _history_layer(tensor)
             infos.append(TensorInfo(str(key), _shape(tensor), layer))
         return infos
