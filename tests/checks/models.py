@@ -92,22 +92,24 @@ def legacy_input_shape() -> keras.Sequential:
     ])
 
 
-def built_by_build() -> keras.Sequential:
-    """The reference without `keras.Input`, built afterwards with `model.build((None, 8))`."""
-    model = stack(
+def unknown_input() -> keras.Sequential:
+    """The reference's layers without `keras.Input`: Keras does not know the input shape, and nothing is built."""
+    return stack(
         layers.Dense(16, activation="relu"), layers.Dense(8, activation="relu"), layers.Dense(1, activation="sigmoid"),
         n_features=None,
     )
+
+
+def built_by_build() -> keras.Sequential:
+    """The reference without `keras.Input`, built afterwards with `model.build((None, 8))`."""
+    model = unknown_input()
     model.build((None, N_FEATURES))
     return model
 
 
 def built_by_call() -> keras.Sequential:
     """The reference without `keras.Input`, built by calling it on a batch of two rows."""
-    model = stack(
-        layers.Dense(16, activation="relu"), layers.Dense(8, activation="relu"), layers.Dense(1, activation="sigmoid"),
-        n_features=None,
-    )
+    model = unknown_input()
     model(np.zeros((2, N_FEATURES), dtype="float32"))
     return model
 
