@@ -13,12 +13,23 @@ def fmt_shape(shape: Sequence) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def units(n: int) -> str:
+    """`1 unit`, `3 units`."""
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
 def _input_hint(shape: Sequence) -> str:
     return f"keras.Input(shape={fmt_shape(tuple(shape)[1:])})"
 
 
 def require_known_inputs(desc: ModelDescription, example: Sequence | None = None) -> None:
     """Raise AssertionError when Keras does not know the model's input shape yet."""
+    if desc.api == "subclassed":
+        raise AssertionError(
+            "Your model is a subclass of `keras.Model`: Keras learns its inputs and its graph only when it runs, so "
+            "they cannot be checked. Build it with `keras.Sequential([...])`, or the Functional way: "
+            "`keras.Input(...)`, layers called on tensors, then `keras.Model(inputs, outputs)`."
+        )
     if not desc.input_known:
         start = _input_hint(example) if example else "keras.Input(shape=(n_features,))"
         raise AssertionError(
@@ -28,7 +39,14 @@ def require_known_inputs(desc: ModelDescription, example: Sequence | None = None
 
 
 def _same(found: Sequence, expected: Sequence) -> bool:
-    return tuple(found) == tuple(expected)
+    """Whether two shapes agree; an expected batch size of None accepts any batch size.
+
+    A Sequential model built by calling it on data records that batch's size, yet predicts on any batch.
+    """
+    found, expected = tuple(found), tuple(expected)
+    if expected and found and expected[0] is None:
+        return found[1:] == expected[1:]
+    return found == expected
 
 
 def assert_input_shape(model: Any, shape: Sequence) -> None:
@@ -42,7 +60,10 @@ def assert_input_shape(model: Any, shape: Sequence) -> None:
     require_known_inputs(desc, shape)
     if len(desc.inputs) != 1:
         names = ", ".join(repr(i.name) for i in desc.inputs)
-        raise AssertionError(f"Your model should have 1 input; it has {len(desc.inputs)} ({names}).")
+        raise AssertionError(
+            f"Your model should have 1 input; it has {len(desc.inputs)} ({names}). "
+            f"Give it a single input, `{_input_hint(shape)}`, and feed every feature through it."
+        )
     found = desc.inputs[0].shape
     if not _same(found, shape):
         raise AssertionError(
@@ -61,16 +82,21 @@ def assert_output_shape(model: Any, shape: Sequence) -> None:
     desc = describe_model(model)
     require_known_inputs(desc)
     if len(desc.outputs) != 1:
-        raise AssertionError(f"Your model should have 1 output; it has {len(desc.outputs)}.")
+        names = ", ".join(repr(o.name) for o in desc.outputs)
+        raise AssertionError(
+            f"Your model should have 1 output; it has {len(desc.outputs)} ({names}). "
+            f"End it with a single layer of {units(shape[-1])}."
+        )
     found = desc.outputs[0].shape
     if not _same(found, shape):
         raise AssertionError(
             f"Your model's output shape should be {fmt_shape(shape)}; yours is {fmt_shape(found)}. "
-            f"The last layer decides it: give it {shape[-1]} units."
+            f"The last layer decides it: give it {units(shape[-1])}."
         )
 
 
-def _find(tensors: Sequence[TensorInfo], name: str, kind: str) -> TensorInfo:
+def find_tensor(tensors: Sequence[TensorInfo], name: str, kind: str) -> TensorInfo:
+    """Return the input or output (`kind`) named `name`, or raise AssertionError naming the ones there are."""
     for tensor in tensors:
         if tensor.name == name:
             return tensor
@@ -92,7 +118,7 @@ def assert_input_shapes(model: Any, shapes: Mapping[str, Sequence]) -> None:
     desc = describe_model(model)
     require_known_inputs(desc)
     for name, shape in shapes.items():
-        found = _find(desc.inputs, name, "input").shape
+        found = find_tensor(desc.inputs, name, "input").shape
         if not _same(found, shape):
             raise AssertionError(
                 f"Input {name!r} should have shape {fmt_shape(shape)}; yours has {fmt_shape(found)}. "
@@ -110,9 +136,9 @@ def assert_output_shapes(model: Any, shapes: Mapping[str, Sequence]) -> None:
     desc = describe_model(model)
     require_known_inputs(desc)
     for name, shape in shapes.items():
-        found = _find(desc.outputs, name, "output").shape
+        found = find_tensor(desc.outputs, name, "output").shape
         if not _same(found, shape):
             raise AssertionError(
                 f"Output {name!r} should have shape {fmt_shape(shape)}; yours has {fmt_shape(found)}. "
-                f"Give the layer that produces it {shape[-1]} units."
+                f"Give the layer that produces it {units(shape[-1])}."
             )
