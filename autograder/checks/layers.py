@@ -38,6 +38,10 @@ def effective_layers(desc: ModelDescription) -> list[LayerInfo]:
     return result
 
 
+def _count(n: int) -> str:
+    return f"{n} layer" if n == 1 else f"{n} layers"
+
+
 def _listing(items: Sequence[Any]) -> str:
     return ", ".join(str(i) for i in items) or "no layers"
 
@@ -67,7 +71,7 @@ def assert_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
     if len(found) != len(expected):
         fix = "Add the missing layer(s)." if len(found) < len(expected) else "Remove the extra layer(s)."
         raise AssertionError(
-            f"Your model should have {len(expected)} layers: {_listing(expected)}. "
+            f"Your model should have {_count(len(expected))}: {_listing(expected)}. "
             f"Yours has {len(found)}: {_listing(found)}. {fix}"
         )
     for index, (layer, spec_) in enumerate(zip(found, expected), start=1):
