@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..description import ModelDescription, TensorInfo
+from ..description import ModelDescription
 from ._model import describe_model
-from .shapes import require_known_inputs
+from .shapes import find_tensor, require_known_inputs
 
 
 def reachable(desc: ModelDescription, start: str) -> set[str]:
@@ -23,14 +23,6 @@ def reachable(desc: ModelDescription, start: str) -> set[str]:
     return seen
 
 
-def _named(tensors: Sequence[TensorInfo], name: str, kind: str) -> TensorInfo:
-    for tensor in tensors:
-        if tensor.name == name:
-            return tensor
-    names = ", ".join(repr(t.name) for t in tensors) or "none"
-    raise AssertionError(f"Your model has no {kind} named {name!r}; its {kind}s are named {names}.")
-
-
 def assert_depends_on(model: Any, output: str, input: str) -> None:  # noqa: A002 (reads like the sentence)
     """Raise AssertionError unless output `output` is computed from input `input`.
 
@@ -41,8 +33,8 @@ def assert_depends_on(model: Any, output: str, input: str) -> None:  # noqa: A00
     """
     desc = describe_model(model)
     require_known_inputs(desc)
-    out = _named(desc.outputs, output, "output")
-    src = _named(desc.inputs, input, "input")
+    out = find_tensor(desc.outputs, output, "output")
+    src = find_tensor(desc.inputs, input, "input")
     if out.layer not in reachable(desc, src.layer):
         raise AssertionError(
             f"Output {output!r} does not depend on input {input!r}: nothing in your graph leads from {input!r} "
@@ -68,7 +60,7 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
             "`encoder(exam_a)` and `encoder(exam_b)`."
         )
     if inputs:
-        sources = {i: reachable(desc, _named(desc.inputs, i, "input").layer) for i in inputs}
+        sources = {i: reachable(desc, find_tensor(desc.inputs, i, "input").layer) for i in inputs}
         if not any(all(layer.name in seen for seen in sources.values()) for layer in shared):
             names = ", ".join(repr(i) for i in inputs)
             raise AssertionError(
