@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
+from ..description import CompileInfo
 from ..names import loss_name, metric_name, optimizer_name
 from ._model import describe_model
 
@@ -16,9 +17,29 @@ def _metric_present(expected: str, found: Sequence[str]) -> bool:
     return expected in found
 
 
+def _check_loss(found: CompileInfo, loss: str | Mapping[str, str]) -> None:
+    """Raise AssertionError unless the compiled loss is `loss` (one for the model, or one per output name)."""
+    if isinstance(loss, Mapping):
+        by_output = dict(found.loss_by_output)
+        for output, expected in loss.items():
+            yours = by_output.get(output)
+            if yours != loss_name(expected):
+                shown = repr(yours) if yours else "none"
+                raise AssertionError(
+                    f"The loss of output {output!r} should be {expected!r}; yours is {shown}. "
+                    f"Give each output its loss by name: `model.compile(loss={dict(loss)!r}, ...)`."
+                )
+        return
+    if not found.loss or any(item != loss_name(loss) for item in found.loss):
+        yours = ", ".join(repr(item) for item in found.loss) or "none"
+        raise AssertionError(
+            f"Your model's loss should be {loss!r}; yours is {yours}. Pass `loss={loss!r}` to `model.compile`."
+        )
+
+
 def assert_compiled(
     model: Any,
-    loss: str | None = None,
+    loss: str | Mapping[str, str] | None = None,
     optimizer: str | None = None,
     metrics: Sequence[str] = (),
 ) -> None:
@@ -26,7 +47,8 @@ def assert_compiled(
 
     Args:
         model: the student's model.
-        loss: expected loss name (`"binary_crossentropy"`); any spelling Keras accepts passes.
+        loss: expected loss name (`"binary_crossentropy"`), or a dict of loss names by output name for a model with
+            several outputs; any spelling Keras accepts passes (`"bce"`, `keras.losses.BinaryCrossentropy()`).
         optimizer: expected optimizer name (`"adam"`); None accepts any.
         metrics: metric names that must be among the compiled metrics; `"accuracy"` accepts any accuracy.
     """
@@ -46,11 +68,8 @@ def assert_compiled(
             f"Your model's optimizer should be {optimizer!r}; yours is {found.optimizer!r}. "
             f"Pass `optimizer={optimizer!r}` to `model.compile`."
         )
-    if loss and (not found.loss or any(item != loss_name(loss) for item in found.loss)):
-        yours = ", ".join(repr(item) for item in found.loss) or "none"
-        raise AssertionError(
-            f"Your model's loss should be {loss!r}; yours is {yours}. Pass `loss={loss!r}` to `model.compile`."
-        )
+    if loss:
+        _check_loss(found, loss)
     for metric in metrics:
         if not _metric_present(metric_name(metric), found.metrics):
             yours = ", ".join(repr(item) for item in found.metrics) or "none"

@@ -1,8 +1,8 @@
-"""Check of what a model predicts: the shape, that every number is finite, and the range."""
+"""Check of what a model predicts: that it can predict on the data, that every number is finite, and the range."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -10,12 +10,29 @@ from ._model import describe_model
 from .shapes import fmt_shape, require_known_inputs
 
 
-def _as_arrays(result: Any) -> dict[str, np.ndarray]:
+def _as_arrays(result: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Name each output of `model.predict`: by its dict key, else by the model's output names."""
     if isinstance(result, dict):
-        return {name: np.asarray(value) for name, value in result.items()}
+        return {str(name): np.asarray(value) for name, value in result.items()}
     if isinstance(result, (list, tuple)):
-        return {f"output {i + 1}": np.asarray(value) for i, value in enumerate(result)}
+        names = list(names) if len(names) == len(result) else [f"output {i + 1}" for i in range(len(result))]
+        return {name: np.asarray(value) for name, value in zip(names, result)}
     return {"output": np.asarray(result)}
+
+
+def _describe_batch(x: Any) -> str:
+    if isinstance(x, dict):
+        return "a dict of inputs (" + ", ".join(f"{k!r}: {fmt_shape(np.shape(v))}" for k, v in x.items()) + ")"
+    try:
+        return f"shape {fmt_shape(np.shape(x))}"
+    except ValueError:  # a list of arrays of different shapes
+        return "several inputs"
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"lie between {low} and {high}"
+    return f"be at least {low}" if low is not None else f"be at most {high}"
 
 
 def assert_predictions(model: Any, x: Any, low: float | None = None, high: float | None = None) -> None:
@@ -32,12 +49,13 @@ def assert_predictions(model: Any, x: Any, low: float | None = None, high: float
     try:
         result = model.predict(x, verbose=0)
     except Exception as error:  # the student's model, so any error is theirs to see
-        shape = fmt_shape(np.shape(x)) if not isinstance(x, dict) else "a dict of inputs"
         raise AssertionError(
-            f"Your model could not predict on a batch of {shape}: {type(error).__name__}: {error}. "
-            "Check that its input shape matches the data."
+            f"Your model could not predict on a batch of {_describe_batch(x)}: {type(error).__name__}: {error}. "
+            "Check that its input shape (and, for several inputs, their names) matches the data."
         ) from None
-    for name, values in _as_arrays(result).items():
+    for name, values in _as_arrays(result, [o.name for o in desc.outputs]).items():
+        if values.size == 0:
+            continue
         if not np.all(np.isfinite(values)):
             raise AssertionError(
                 f"Some of your model's predictions ({name}) are NaN or infinite. "
@@ -46,7 +64,7 @@ def assert_predictions(model: Any, x: Any, low: float | None = None, high: float
         lo, hi = float(values.min()), float(values.max())
         if (low is not None and lo < low) or (high is not None and hi > high):
             raise AssertionError(
-                f"Your model's predictions ({name}) should lie between {low} and {high}; "
+                f"Your model's predictions ({name}) should {_range(low, high)}; "
                 f"yours range from {lo:.3g} to {hi:.3g}. For probabilities, end with a sigmoid "
                 "(one unit) or a softmax (one unit per class)."
             )

@@ -1,0 +1,65 @@
+"""The course's commands: `python -m autograder grade ...` and `python -m autograder check ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .course import DEFAULT_WORKSPACE
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grade import GradingError, grade_assignment
+    from .report import format_grade_line, format_summary, write_grades_csv
+
+    workspace = Path(args.workspace)
+    try:
+        grades = grade_assignment(args.assignment, workspace, progress=lambda g: print(format_grade_line(g), flush=True))
+    except GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_grades_csv(grades, workspace / "grades.csv")
+    print()
+    print(format_summary(grades))
+    print(f"Grades: {workspace / 'grades.csv'}   Feedback: {workspace / 'feedback'}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .report import format_check
+    from .selfcheck import NotebookError, check_notebook
+
+    try:
+        result = check_notebook(args.notebook, timeout=args.timeout)
+    except NotebookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_check(result))
+    return 0 if all(t.passed for t in result.tests) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `python -m autograder`."""
+    parser = argparse.ArgumentParser(prog="python -m autograder", description="Keras Model Wars course tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade every submission of an assignment (instructors)")
+    grade.add_argument("assignment", help="assignment id, for example 03_sequential")
+    grade.add_argument(
+        "--workspace", default=str(DEFAULT_WORKSPACE),
+        help="folder with submitted/<student_id>/<assignment>/*.ipynb; results go there too (default: %(default)s)",
+    )
+    grade.set_defaults(run=_grade)
+
+    check = commands.add_parser("check", help="check your own notebook against its visible tests (learners)")
+    check.add_argument("notebook", help="path to your .ipynb file")
+    check.add_argument("--timeout", type=int, default=120, help="seconds each cell may take (default: %(default)s)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)

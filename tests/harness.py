@@ -1,0 +1,126 @@
+"""Build student submissions from the course's own notebooks, and run exercises in this process.
+
+Running a lesson's exercise cells in-process (set-up, answers, tests) is how the test suite tries every
+mutant quickly: TensorFlow is imported once, and only the cells the tests depend on run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+from typing import Iterable
+
+import nbformat
+
+from autograder.course import RELEASE, SOURCE
+from autograder.notebook_cells import is_answer_cell, is_noise, is_readonly_setup, is_test_cell, nbgrader_meta
+from autograder.results import TestResult
+
+MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$\n?", re.M)
+
+
+def notebook_path(root: Path, assignment: str) -> Path:
+    """The one notebook of an assignment folder."""
+    (path,) = sorted((root / assignment).glob("*.ipynb"))
+    return path
+
+
+def source_notebook(assignment: str) -> nbformat.NotebookNode:
+    """The instructor's notebook."""
+    return nbformat.read(notebook_path(SOURCE, assignment), as_version=4)
+
+
+def released_notebook(assignment: str) -> nbformat.NotebookNode:
+    """The student's notebook, as released in course/."""
+    return nbformat.read(notebook_path(RELEASE, assignment), as_version=4)
+
+
+def unmark(code: str) -> str:
+    """Source code with nbgrader's BEGIN/END markers removed (solutions and hidden tests kept)."""
+    return MARKERS.sub("", code)
+
+
+def solutions(assignment: str) -> dict[str, str]:
+    """The reference answer of each answer cell, by grade id."""
+    return {
+        nbgrader_meta(c)["grade_id"]: unmark(c.source)
+        for c in source_notebook(assignment).cells
+        if nbgrader_meta(c).get("solution")
+    }
+
+
+def make_submission(assignment: str, answers: dict[str, str] | None = None, solve: bool = True) -> nbformat.NotebookNode:
+    """A student's notebook: the released one with answers typed in.
+
+    Args:
+        assignment: the lesson folder.
+        answers: code (or text) for some answer cells, by grade id.
+        solve: fill the other answer cells with the reference answers; False leaves them untouched.
+    """
+    nb = released_notebook(assignment)
+    reference = solutions(assignment)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not nbgrader_meta(cell).get("solution"):
+            continue
+        if answers and grade_id in answers:
+            cell.source = answers[grade_id]
+        elif solve:
+            cell.source = reference[grade_id]
+    return nb
+
+
+def run_exercises(
+    assignment: str, answers: dict[str, str] | None = None, only: Iterable[str] | None = None
+) -> dict[str, TestResult]:
+    """Run set-up, answer and test cells (hidden tests included) in this process; return each test's result.
+
+    Args:
+        assignment: the lesson folder.
+        answers: code for some answer cells, by grade id; the others get the reference answer.
+        only: run just the tests whose grade id starts with one of these exercise ids (default: all).
+
+    A test fails, as in nbgrader, when it raises or writes to stderr (TensorFlow noise aside).
+    """
+    import os
+
+    reference = solutions(assignment)
+    namespace: dict = {"__name__": "__main__"}
+    results: dict[str, TestResult] = {}
+    cwd = os.getcwd()
+    os.chdir(SOURCE / assignment)
+    try:
+        for cell in source_notebook(assignment).cells:
+            meta = nbgrader_meta(cell)
+            if is_readonly_setup(cell):
+                exec(compile(cell.source, f"<{meta.get('grade_id')}>", "exec"), namespace)
+            elif is_answer_cell(cell):
+                code = (answers or {}).get(meta["grade_id"], reference[meta["grade_id"]])
+                try:
+                    exec(compile(code, f"<{meta['grade_id']}>", "exec"), namespace)
+                except Exception:  # a broken answer fails its tests, as in a notebook
+                    pass
+            elif is_test_cell(cell) and (only is None or meta["grade_id"].startswith(tuple(only))):
+                results[meta["grade_id"]] = _run_test(cell, namespace)
+    finally:
+        os.chdir(cwd)
+    return results
+
+
+def _run_test(cell, namespace: dict) -> TestResult:
+    meta = nbgrader_meta(cell)
+    points = float(meta.get("points", 0))
+    err = io.StringIO()
+    message = ""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            exec(compile(unmark(cell.source), f"<{meta['grade_id']}>", "exec"), namespace)
+    except AssertionError as error:
+        message = str(error) or "AssertionError"
+    except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
+        message = f"{type(error).__name__}: {error}"
+    if not message and err.getvalue() and not is_noise(err.getvalue()):
+        message = f"wrote to stderr: {err.getvalue()[:200]}"
+    return TestResult(meta["grade_id"], not message, 0.0 if message else points, points, message)
