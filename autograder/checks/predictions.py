@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import numpy as np
 
+from ..description import ModelDescription
 from ._model import describe_model
 from .shapes import fmt_shape, require_known_inputs
 
@@ -29,6 +31,29 @@ def _describe_batch(x: Any) -> str:
         return "several inputs"
 
 
+def _keras_error(error: Exception) -> str:
+    """The gist of a Keras error: without terminal colours, the 'Exception encountered' header or the argument dump."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split("Arguments received")[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("Exception encountered")] or lines
+    gist = " ".join(lines).rstrip()
+    return f"{type(error).__name__}: {gist}" + ("" if gist.endswith((".", "!", "?")) else ".")
+
+
+def _check_features(desc: ModelDescription, x: Any) -> None:
+    """Raise AssertionError when `x` is one array whose rows do not fit the model's one input."""
+    if isinstance(x, dict) or len(desc.inputs) != 1 or not hasattr(x, "shape"):
+        return
+    expected, found = tuple(desc.inputs[0].shape)[1:], tuple(x.shape)[1:]
+    if len(expected) == len(found) and all(e is None or e == f for e, f in zip(expected, found)):
+        return
+    raise AssertionError(
+        f"Your model takes inputs of shape {fmt_shape(desc.inputs[0].shape)}, but the data has shape "
+        f"{fmt_shape(x.shape)}. Start the model with `keras.Input(shape={fmt_shape(found)})`, so that it takes "
+        "every feature of the data."
+    )
+
+
 def _range(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"lie between {low} and {high}"
@@ -46,11 +71,12 @@ def assert_predictions(model: Any, x: Any, low: float | None = None, high: float
     """
     desc = describe_model(model)
     require_known_inputs(desc)
+    _check_features(desc, x)
     try:
         result = model.predict(x, verbose=0)
     except Exception as error:  # the student's model, so any error is theirs to see
         raise AssertionError(
-            f"Your model could not predict on a batch of {_describe_batch(x)}: {type(error).__name__}: {error}. "
+            f"Your model could not predict on a batch of {_describe_batch(x)}: {_keras_error(error)} "
             "Check that its input shape (and, for several inputs, their names) matches the data."
         ) from None
     for name, values in _as_arrays(result, [o.name for o in desc.outputs]).items():

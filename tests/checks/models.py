@@ -21,8 +21,8 @@ REFERENCE_PARAMS = (8 + 1) * 16 + (16 + 1) * 8 + (8 + 1) * 1
 
 
 def message(*parts: str) -> str:
-    """A regular expression that matches a message holding each literal part, in this order."""
-    return ".*".join(re.escape(part) for part in parts)
+    """A regular expression that matches a message holding each literal part, in this order (across lines too)."""
+    return r"[\s\S]*".join(re.escape(part) for part in parts)
 
 
 def stack(*stack_layers: layers.Layer, n_features: int | None = N_FEATURES) -> keras.Sequential:
