@@ -61,7 +61,46 @@ def exam_results(n: int = 400, n_exam: int = 100, seed: int = 7) -> tuple[list[s
     return header, rows
 
 
+def study_habits(n: int = 200, seed: int = 1) -> tuple[list[str], list[list]]:
+    """Lesson 1's students: two study habits and whether the student passed, sorted by hours studied.
+
+    The rows come sorted, as school lists often do, so that taking the last rows as the exam would give an
+    unfair exam: the lesson shuffles before it splits. About one student in eight passes or fails against
+    the trend (a bad day, a lucky guess), so no model can be right every time on new students.
+    """
+    rng = np.random.default_rng(seed)
+    hours = np.round(rng.uniform(0, 20, n), 1)
+    score = np.round(np.clip(rng.normal(62, 15, n), 0, 100), 1)
+    skill = 0.35 * (hours - 10) + 0.12 * (score - 62) + rng.logistic(0, 0.8, n)
+    passed = (skill > 0).astype(int)
+    order = np.lexsort((score, hours))
+    header = ["hours_studied", "practice_score", "passed"]
+    rows = [[float(hours[i]), float(score[i]), int(passed[i])] for i in order]
+    return header, rows
+
+
+def students(n: int = 60, seed: int = 2) -> tuple[list[str], list[list]]:
+    """Lesson 2's students: three features, and three labels for three kinds of task.
+
+    `passed` (0 or 1) is a binary label, `band` (0 failed, 1 passed, 2 distinction) a multiclass one, and
+    `exam_score` (0 to 100) a number to predict, so one table shows the three output layers.
+    """
+    rng = np.random.default_rng(seed)
+    hours = np.round(rng.uniform(0, 20, n), 1)
+    score = np.round(np.clip(rng.normal(62, 15, n), 0, 100), 1)
+    sleep = np.round(np.clip(rng.normal(7, 1.2, n), 4, 10), 1)
+    exam = np.round(np.clip(20 + 1.6 * hours + 0.4 * score + 2.0 * (sleep - 7) + rng.normal(0, 8, n), 0, 100), 1)
+    passed = (exam >= 50).astype(int)
+    band = np.where(exam >= 75, 2, passed)
+    header = ["hours_studied", "practice_score", "sleep_hours", "passed", "band", "exam_score"]
+    rows = [[float(hours[i]), float(score[i]), float(sleep[i]), int(passed[i]), int(band[i]), float(exam[i])]
+            for i in range(n)]
+    return header, rows
+
+
 DATASETS = {
+    "01_what_is_a_model/study_habits.csv": study_habits,
+    "02_layers/students.csv": students,
     "03_sequential/exam_results.csv": exam_results,
 }
 
