@@ -1,0 +1,26 @@
+"""Stock `nbgrader validate`: the instructor notebooks pass their own tests, the student versions fail them."""
+
+import pytest
+
+from autograder.course import RELEASE, SOURCE, run_nbgrader
+
+LESSONS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
+
+
+def _notebook(root, lesson):
+    (path,) = (root / lesson).glob("*.ipynb")
+    return str(path)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_instructor_notebook_passes_validate(lesson):
+    """Does the instructor notebook, solutions in, pass every one of its tests under `nbgrader validate`?"""
+    done = run_nbgrader(["validate", _notebook(SOURCE, lesson)])
+    assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_student_notebook_fails_validate_invert(lesson):
+    """Does the released notebook, answers empty, fail its tests as `nbgrader validate --invert` expects?"""
+    done = run_nbgrader(["validate", "--invert", _notebook(RELEASE, lesson)])
+    assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout

@@ -1,0 +1,123 @@
+"""The whole grading pipeline on lesson 03, with stock nbgrader underneath, on submissions built from course/."""
+
+import csv
+import hashlib
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from harness import make_submission
+
+from autograder.course import ROOT, run_nbgrader, workspace_flags
+
+LESSON = "03_sequential"
+FUNCTIONAL = '''def build_sequential_model(n_features):
+    inputs = keras.Input(shape=(n_features,))
+    x = layers.Dense(16, activation="relu")(inputs)
+    x = layers.Dense(8, activation="relu")(x)
+    return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
+'''
+WRONG_UNITS = '''def build_sequential_model(n_features):
+    return keras.Sequential([keras.Input((n_features,)), layers.Dense(16, activation="relu"),
+                             layers.Dense(32, activation="relu"), layers.Dense(1, activation="sigmoid")])
+'''
+MSE = '''def compile_for_exam(model):
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    return model
+'''
+# student id -> (notebook, expected autograded score out of 8, message expected in feedback)
+SUBMISSIONS = {
+    "passes-all": (lambda: make_submission(LESSON), 8, None),
+    "untouched": (lambda: make_submission(LESSON, solve=False), 0, "NotImplementedError"),
+    "functional-model": (lambda: make_submission(LESSON, {"build_sequential_model": FUNCTIONAL}), 7, "is a Functional"),
+    "wrong-units-and-loss": (
+        lambda: make_submission(LESSON, {"build_sequential_model": WRONG_UNITS, "compile_for_exam": MSE}),
+        5, "Change its units to 8",
+    ),
+}
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade a class of five (one of them sent a broken file) with `python -m autograder grade`."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    for student, (build, _, _) in SUBMISSIONS.items():
+        folder = workspace / "submitted" / student / LESSON
+        folder.mkdir(parents=True)
+        nbformat.write(build(), folder / f"{LESSON}.ipynb")
+    broken = workspace / "submitted" / "broken-json" / LESSON
+    broken.mkdir(parents=True)
+    (broken / f"{LESSON}.ipynb").write_text('{"cells": [')
+    before = {p: _sha(p) for p in (workspace / "submitted").rglob("*.ipynb")}
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
+        capture_output=True, text=True, cwd=workspace,
+    )
+    return workspace, done, before
+
+
+def _rows(path):
+    with path.open() as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_the_batch_finishes_and_writes_grades(graded):
+    """Does grading the whole class finish, and write grades.csv with one row per student?"""
+    workspace, done, _ = graded
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = _rows(workspace / "grades.csv")
+    assert set(rows) == set(SUBMISSIONS) | {"broken-json"}
+    assert {"student_id", "score", "max_score"} <= set(next(iter(rows.values())))
+
+
+@pytest.mark.parametrize("student", SUBMISSIONS)
+def test_each_submission_gets_the_expected_score(graded, student):
+    """Does each submission get the points its answers deserve (out of 8 autograded, 10 in all)?"""
+    workspace, _, _ = graded
+    row = _rows(workspace / "grades.csv")[student]
+    assert (float(row["score"]), float(row["max_score"]), row["status"]) == (SUBMISSIONS[student][1], 10, "graded")
+
+
+def test_a_broken_file_scores_zero_with_a_reason(graded):
+    """Does a file that is not JSON score 0 with a reason, without stopping the others?"""
+    workspace, done, _ = graded
+    row = _rows(workspace / "grades.csv")["broken-json"]
+    assert (row["score"], row["status"]) == ("0", "failed")
+    assert "not a valid notebook (JSON error at line 1" in row["reason"]
+    assert "broken-json" in done.stdout
+
+
+@pytest.mark.parametrize("student", [s for s, (_, _, m) in SUBMISSIONS.items() if m])
+def test_feedback_shows_the_teaching_message(graded, student):
+    """Does the student's feedback page show the message that names the fix?"""
+    workspace, _, _ = graded
+    page = (workspace / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+    assert SUBMISSIONS[student][2] in page
+
+
+def test_submissions_are_never_modified(graded):
+    """Are the submitted files byte for byte what the students handed in?"""
+    _, _, before = graded
+    assert {p: _sha(p) for p in before} == before
+
+
+def test_stock_export_agrees_with_grades_csv(graded):
+    """Does stock `nbgrader export` report the same scores as grades.csv?"""
+    workspace, _, _ = graded
+    out = workspace / "export.csv"
+    done = run_nbgrader(["export", f"--to={out}", *workspace_flags(workspace)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(out.open())}
+    ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items() if r["status"] == "graded"}
+    assert {s: exported[s] for s in ours} == ours
+
+
+def test_nothing_is_written_into_the_repository(graded):
+    """Does grading in a workspace leave source/ and course/ untouched?"""
+    status = subprocess.run(["git", "status", "--porcelain", "source", "course"], cwd=ROOT, capture_output=True, text=True)
+    assert status.stdout == ""
