@@ -1,0 +1,101 @@
+"""Checks that one model is another in a new form: the same layer objects, the same predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._model import describe_model
+from .shapes import fmt_shape, require_known_inputs
+
+REUSE_HINT = (
+    "Start from `keras.Input(shape=model.inputs[0].shape[1:])` and call the original layers on it in order: "
+    "`for layer in model.layers: x = layer(x)`."
+)
+
+
+def _own_layers(model: Any) -> list:
+    """The model's layers without its `InputLayer`s."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def assert_reuses_layers(candidate: Any, original: Any) -> None:
+    """Raise AssertionError unless `candidate` is built from `original`'s layer objects, and from nothing else.
+
+    Copies do not count, even with the same settings: a new `Dense` layer has new weights.
+
+    Args:
+        candidate: the student's model.
+        original: the model it should reuse the layers of.
+    """
+    require_known_inputs(describe_model(candidate))
+    if candidate is original:
+        raise AssertionError(
+            "Your function returned the very model it was given. Build a new Functional model around its layers. "
+            + REUSE_HINT
+        )
+    ids = {id(layer) for layer in _own_layers(candidate)}
+    missing = [layer.name for layer in _own_layers(original) if id(layer) not in ids]
+    if missing:
+        names = ", ".join(repr(n) for n in missing)
+        raise AssertionError(
+            f"Your model does not use the layer object(s) {names} of the model it was given, so it does not share "
+            "their weights. New layers, or copies such as `keras.models.clone_model`, start from new weights. "
+            + REUSE_HINT
+        )
+    known = {id(layer) for layer in _own_layers(original)}
+    extra = [layer.name for layer in _own_layers(candidate) if id(layer) not in known]
+    if extra:
+        names = ", ".join(repr(n) for n in extra)
+        raise AssertionError(
+            f"Your model has layer(s) the model it was given does not have: {names}. Use only the original layers, "
+            "in their order, so that both models compute the same thing."
+        )
+
+
+def _example_batch(model: Any, rows: int, seed: int) -> np.ndarray:
+    """A batch of random numbers that fits `model`'s single input."""
+    shape = tuple(model.inputs[0].shape[1:])
+    return np.random.default_rng(seed).normal(size=(rows, *shape)).astype("float32")
+
+
+def assert_same_predictions(candidate: Any, original: Any, x: Any = None, rows: int = 4, seed: int = 0) -> None:
+    """Raise AssertionError unless both models predict the same numbers for the same batch.
+
+    Args:
+        candidate: the student's model.
+        original: the model whose predictions it should reproduce (one input).
+        x: the batch to predict on; None draws `rows` random examples that fit `original`'s input.
+        rows: how many random examples to draw when `x` is None.
+        seed: the seed of those random examples.
+    """
+    desc = describe_model(candidate)
+    require_known_inputs(desc)
+    if x is None:
+        x = _example_batch(original, rows, seed)
+    expected = np.asarray(original(x, training=False))
+    try:
+        found = candidate(x, training=False)
+    except Exception as error:  # the student's model, so any error is theirs to see
+        raise AssertionError(
+            f"Your model could not run on a batch of shape {fmt_shape(np.shape(x))}, which the model it was given "
+            f"accepts: {type(error).__name__}: {str(error)[:200]}. Give it the same input shape. " + REUSE_HINT
+        ) from None
+    if isinstance(found, (list, tuple, dict)):
+        raise AssertionError(
+            f"Your model has {len(found)} outputs; the model it was given has one. "
+            "Pass the last layer's output alone: `keras.Model(inputs, x)`."
+        )
+    found = np.asarray(found)
+    if found.shape != expected.shape:
+        raise AssertionError(
+            f"Your model's predictions have shape {fmt_shape(found.shape)}; the original's have shape "
+            f"{fmt_shape(expected.shape)}. Call every layer, in the order of `model.layers`, and end with the last one."
+        )
+    if not np.allclose(found, expected, rtol=1e-5, atol=1e-5):
+        worst = float(np.max(np.abs(found - expected)))
+        raise AssertionError(
+            f"For the same batch your model's predictions differ from the original's (by up to {worst:.3g}). "
+            "Call every layer of `model.layers` once, in order, and nothing else."
+        )
