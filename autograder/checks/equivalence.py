@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -18,6 +18,24 @@ REUSE_HINT = (
 def _own_layers(model: Any) -> list:
     """The model's layers without its `InputLayer`s."""
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def converted(function: Callable[[Any], Any], original: Any) -> Any:
+    """Return `function(original)`; raise AssertionError, addressed to the student, when the function fails.
+
+    Args:
+        function: the student's conversion, for example `sequential_to_functional`.
+        original: the model to convert (one input of known shape).
+    """
+    try:
+        return function(original)
+    except Exception as error:  # the student's function, so any error is theirs to see
+        name = getattr(function, "__name__", "your function")
+        raise AssertionError(
+            f"{name} raised {type(error).__name__} on a Sequential model with input shape "
+            f"{fmt_shape(tuple(original.inputs[0].shape))}: {str(error)[:200]}. Give the new input the model's whole "
+            "input shape, every dimension after the batch size: `keras.Input(shape=model.inputs[0].shape[1:])`."
+        ) from None
 
 
 def assert_reuses_layers(candidate: Any, original: Any) -> None:
