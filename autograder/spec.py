@@ -29,7 +29,7 @@ class LayerSpec:
         return f"{self.class_name}()"
 
 
-def Dense(units: int | None = None, activation: str | Any | None = "linear") -> LayerSpec:  # noqa: N802 (reads like Keras)
+def Dense(units: int | None = None, activation: Any = "linear") -> LayerSpec:  # noqa: N802 (reads like Keras)
     """Expect a `keras.layers.Dense` layer.
 
     Args:

@@ -5,13 +5,16 @@ Run them coarse to fine, as the lessons' test cells do: is it a model, which API
 
 from ._model import assert_is_model
 from .compile import assert_compiled
+from .equivalence import assert_reuses_layers, assert_same_predictions
 from .graph import assert_depends_on, assert_shared_layer
 from .io_names import assert_input_names, assert_output_names
 from .kind import assert_functional, assert_sequential
 from .layers import assert_layers, effective_layers
+from .outputs import assert_output_activation
 from .params import assert_param_count
 from .predictions import assert_predictions
 from .shapes import assert_input_shape, assert_input_shapes, assert_output_shape, assert_output_shapes
+from .verdicts import Case, assert_verdicts
 
 __all__ = [
     "assert_is_model",
@@ -23,6 +26,7 @@ __all__ = [
     "assert_output_shapes",
     "assert_input_names",
     "assert_output_names",
+    "assert_output_activation",
     "assert_layers",
     "effective_layers",
     "assert_param_count",
@@ -30,4 +34,8 @@ __all__ = [
     "assert_shared_layer",
     "assert_compiled",
     "assert_predictions",
+    "assert_reuses_layers",
+    "assert_same_predictions",
+    "Case",
+    "assert_verdicts",
 ]

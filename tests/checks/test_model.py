@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import keras
 import numpy as np
 import pytest
@@ -71,3 +74,14 @@ def test_every_check_starts_by_asking_for_a_model(check):
     """Does every check give the 'returned None' message, not a TypeError, when the function returned None?"""
     with pytest.raises(AssertionError, match="returned None instead of a model"):
         check(None)
+
+
+def test_every_check_is_exported_from_the_package():
+    """Is every `assert_...` function of every check module reachable as `checks.assert_...`?"""
+    defined = set()
+    for info in pkgutil.iter_modules(checks.__path__):
+        module = importlib.import_module(f"{checks.__name__}.{info.name}")
+        defined |= {name for name, value in vars(module).items()
+                    if name.startswith("assert_") and getattr(value, "__module__", "") == module.__name__}
+    assert defined <= set(checks.__all__)
+    assert all(hasattr(checks, name) for name in checks.__all__)

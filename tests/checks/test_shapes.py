@@ -1,4 +1,4 @@
-"""Tests of the shape checks: `assert_input_shape`, `assert_output_shape`, `assert_input_shapes`, `assert_output_shapes`."""
+"""Tests of the shape checks: one input or output (`assert_input_shape`, ...), or several by name (`..._shapes`)."""
 
 from __future__ import annotations
 
