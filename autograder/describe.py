@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
 from .description import CompileInfo, LayerInfo, ModelDescription, TensorInfo
@@ -47,8 +48,8 @@ def _layer_activation(layer: Any, config: dict) -> str | None:
     return None
 
 
-def describe_layer(layer: Any, calls: int = 1) -> LayerInfo:
-    """Describe one layer: class, units, activation, weights and output shape."""
+def describe_layer(layer: Any, calls: int = 1, call_inputs: tuple[tuple[str, ...], ...] = ()) -> LayerInfo:
+    """Describe one layer: class, units, activation, weights, output shape, and what each call is computed from."""
     import keras
 
     try:
@@ -68,20 +69,51 @@ def describe_layer(layer: Any, calls: int = 1) -> LayerInfo:
         output_shape=output_shape,
         calls=calls,
         is_model=isinstance(layer, keras.Model),
+        call_inputs=call_inputs,
     )
+
+
+def _sources(args: Any) -> Iterator[tuple[str, int]]:
+    """Yield `(layer name, call index)` for each layer output that appears in a serialized call's arguments."""
+    if isinstance(args, dict):
+        if args.get("class_name") == "__keras_tensor__":
+            history = args["config"]["keras_history"]
+            yield history[0], history[1]
+            return
+        for value in args.values():
+            yield from _sources(value)
+    elif isinstance(args, (list, tuple)):
+        for value in args:
+            yield from _sources(value)
 
 
 def _histories(args: Any) -> Iterator[str]:
     """Yield the names of the layers whose outputs appear in a serialized call's arguments."""
-    if isinstance(args, dict):
-        if args.get("class_name") == "__keras_tensor__":
-            yield args["config"]["keras_history"][0]
-            return
-        for value in args.values():
-            yield from _histories(value)
-    elif isinstance(args, (list, tuple)):
-        for value in args:
-            yield from _histories(value)
+    for name, _ in _sources(args):
+        yield name
+
+
+def _upstream_inputs(config: dict) -> dict[tuple[str, int], frozenset[str]]:
+    """Map each call `(layer name, call index)` of a Functional config to the input layers it is computed from."""
+    calls = {entry["name"]: entry["inbound_nodes"] for entry in config["layers"]}
+    inputs = {entry["name"] for entry in config["layers"] if entry["class_name"] == "InputLayer"}
+    found: dict[tuple[str, int], frozenset[str]] = {}
+    for name in inputs:
+        for index in range(max(1, len(calls[name]))):
+            found[(name, index)] = frozenset({name})
+    todo = [(name, index) for name, nodes in calls.items() if name not in inputs for index in range(len(nodes))]
+    while todo:  # a call is resolved once all of its sources are; the graph has no cycles
+        pending = []
+        for name, index in todo:
+            sources = list(_sources(calls[name][index]))
+            if all(source in found for source in sources):
+                found[(name, index)] = frozenset().union(*(found[source] for source in sources))
+            else:
+                pending.append((name, index))
+        if len(pending) == len(todo):  # a source outside the config: leave these calls unknown
+            break
+        todo = pending
+    return found
 
 
 def _spec_layers(spec: Any) -> list[str]:
@@ -125,12 +157,15 @@ def _tensor_infos(structure: Any, flat: list, spec: Any | None) -> list[TensorIn
 
 def _describe_functional(model: Any) -> tuple[list, list, list, list]:
     config = model.get_config()
+    upstream = _upstream_inputs(config)
     layers, edges = [], []
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
             continue
         layer = model.get_layer(entry["name"])
-        layers.append(describe_layer(layer, calls=max(1, len(entry["inbound_nodes"]))))
+        calls = range(len(entry["inbound_nodes"]))
+        call_inputs = tuple(tuple(sorted(upstream.get((entry["name"], i), ()))) for i in calls)
+        layers.append(describe_layer(layer, calls=max(1, len(calls)), call_inputs=call_inputs))
         for source in dict.fromkeys(_histories(entry["inbound_nodes"])):
             edges.append((source, entry["name"]))
     inputs = _tensor_infos(model.input, model.inputs, config["input_layers"])
@@ -151,6 +186,8 @@ def _describe_sequential(model: Any) -> tuple[list, list, list, list]:
             outputs = [TensorInfo(last, _shape(t), last) for t in model.outputs]
         except (AttributeError, ValueError):  # built by calling it on data, with no Input
             inputs, outputs = [], []
+    if inputs:  # a plain stack: every layer is computed from the one input
+        layers = [replace(layer, call_inputs=((inputs[0].layer,),)) for layer in layers]
     names = [i.name for i in inputs][:1] + [layer.name for layer in layers]
     edges = list(zip(names, names[1:]))
     return inputs, outputs, layers, edges

@@ -39,6 +39,8 @@ class LayerInfo:
     """How many times the layer object is called in the model; more than one means it is shared."""
     is_model: bool = False
     """True when the layer is itself a model used as a layer."""
+    call_inputs: tuple[tuple[str, ...], ...] = ()
+    """For each call of the layer, the model inputs it is computed from (their layers' names); empty when unknown."""
 
     def __str__(self) -> str:
         if self.class_name == "Dense":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..description import ModelDescription
+from ..description import LayerInfo, ModelDescription
 from ._model import describe_model
 from .shapes import find_tensor, require_known_inputs
 
@@ -48,7 +48,8 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
 
     Args:
         model: the student's model.
-        inputs: input names that must each reach the shared layer; empty for any.
+        inputs: input names the shared layer must be called on, each on its own (a layer that only ever sees
+            them joined shares nothing between them); empty for any.
     """
     desc = describe_model(model)
     require_known_inputs(desc)
@@ -60,10 +61,28 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
             "`encoder(exam_a)` and `encoder(exam_b)`."
         )
     if inputs:
-        sources = {i: reachable(desc, find_tensor(desc.inputs, i, "input").layer) for i in inputs}
-        if not any(all(layer.name in seen for seen in sources.values()) for layer in shared):
-            names = ", ".join(repr(i) for i in inputs)
+        layers = {name: find_tensor(desc.inputs, name, "input").layer for name in inputs}
+        sources = {name: reachable(desc, layer) for name, layer in layers.items()}
+        names = ", ".join(repr(i) for i in inputs)
+        on_all = [layer for layer in shared if all(layer.name in seen for seen in sources.values())]
+        if not on_all:
             raise AssertionError(
                 f"Your model reuses {shared[0].name!r}, but not on every one of the inputs {names}. "
                 "Call the same layer object on each of them."
             )
+        if not any(_called_on_each(layer, list(layers.values())) for layer in on_all):
+            raise AssertionError(
+                f"Your model reuses {on_all[0].name!r}, but each call of it sees the inputs {names} already joined, "
+                "so nothing is shared between them. Call the same layer object on each input on its own, before "
+                "you join them: `encoder(exam_a)` and `encoder(exam_b)`."
+            )
+
+
+def _called_on_each(layer: LayerInfo, input_layers: Sequence[str]) -> bool:
+    """Whether each input reaches a call of `layer` of its own: one that does not see all of the inputs at once."""
+    if len(input_layers) < 2 or not layer.call_inputs:  # nothing to tell apart, or calls unknown
+        return True
+    together = set(input_layers)
+    return all(
+        any(name in call and not together <= set(call) for call in layer.call_inputs) for name in input_layers
+    )

@@ -223,6 +223,14 @@ def siamese_one_sided() -> keras.Model:
     return keras.Model([exam_a, exam_b], layers.Dense(1, activation="sigmoid")(x))
 
 
+def siamese_after_join() -> keras.Model:
+    """A mutant: the exams are joined first, then one layer is called twice on the joined tensor."""
+    exam_a, exam_b = exam_pair()
+    joined = layers.concatenate([exam_a, exam_b])
+    twice = layers.Dense(8, activation="relu", name="twice")
+    return keras.Model([exam_a, exam_b], layers.Dense(1, activation="sigmoid")(twice(twice(joined))))
+
+
 def compiled(model: keras.Model, **settings) -> keras.Model:
     """`model`, compiled with these settings."""
     model.compile(**settings)

@@ -61,7 +61,7 @@ def test_a_sequential_model_chains_its_input_through_each_layer():
 
 
 def test_an_unnamed_functional_input_is_still_described():
-    """Is a Functional model's input described even when it has no name? (It used to be dropped.)"""
+    """Is a Functional model's unnamed input described, rather than dropped as it once was?"""
     desc = describe(models.reference_functional())
     assert desc.input_known
     (only,) = desc.inputs
@@ -109,6 +109,29 @@ def test_a_shared_layer_is_counted_once_with_two_calls():
     assert encoder.output_shape is None  # two calls, two outputs: no single shape
     assert desc.shared == ("encoder",)
     assert {("exam_a", "encoder"), ("exam_b", "encoder")} <= set(desc.edges)
+
+
+@pytest.mark.parametrize(
+    "build, layer, expected",
+    [
+        (models.siamese, "encoder", (("exam_a",), ("exam_b",))),
+        (models.siamese_nested, "encoder_model", (("exam_a",), ("exam_b",))),
+        (models.siamese_one_sided, "encoder", (("exam_b",), ("exam_b",))),
+        (models.siamese_after_join, "twice", (("exam_a", "exam_b"), ("exam_a", "exam_b"))),
+        (models.siamese, "same", (("exam_a", "exam_b"),)),
+    ],
+    ids=["shared", "nested", "one-sided", "after-join", "output"],
+)
+def test_each_call_knows_the_inputs_it_is_computed_from(build, layer, expected):
+    """Does each call of a layer list the model inputs it is computed from, call by call?"""
+    desc = describe(build())
+    assert next(info for info in desc.layers if info.name == layer).call_inputs == expected
+
+
+def test_every_layer_of_a_stack_is_computed_from_its_one_input():
+    """In a Sequential model, is every layer's one call computed from the one input?"""
+    desc = describe(models.reference_sequential())
+    assert {layer.call_inputs for layer in desc.layers} == {((desc.inputs[0].layer,),)}
 
 
 def test_a_nested_model_is_a_layer_that_is_a_model():

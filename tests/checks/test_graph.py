@@ -108,6 +108,12 @@ NOT_SHARED = {
         models.message("Your model reuses 'encoder', but not on every one of the inputs 'exam_a', 'exam_b'. "
                        "Call the same layer object on each of them."),
     ),
+    "reused-after-join": (
+        models.siamese_after_join, ["exam_a", "exam_b"],
+        models.message("Your model reuses 'twice', but each call of it sees the inputs 'exam_a', 'exam_b' already "
+                       "joined, so nothing is shared between them.",
+                       "Call the same layer object on each input on its own, before you join them"),
+    ),
     "unknown-input-name": (
         models.siamese, ["exam_a", "exam_c"],
         models.message("Your model has no input named 'exam_c'; its inputs are named 'exam_a', 'exam_b'."),
@@ -121,3 +127,16 @@ def test_a_model_without_a_shared_layer_is_rejected(build, inputs, fragment):
     """Is a model that shares no layer, or shares one on only some inputs, rejected with how to share it?"""
     with pytest.raises(AssertionError, match=fragment):
         checks.assert_shared_layer(build(), inputs=inputs)
+
+
+def test_a_shared_layer_may_be_followed_by_a_join_and_more_layers():
+    """Does an encoder called on each exam still pass when the encodings are joined and go through more layers?"""
+    exam_a, exam_b = models.exam_pair()
+    encoder = layers.Dense(4, activation="relu")
+    x = layers.Dense(4)(layers.concatenate([encoder(exam_a), encoder(exam_b)]))
+    checks.assert_shared_layer(keras.Model([exam_a, exam_b], layers.Dense(1)(x)), inputs=["exam_a", "exam_b"])
+
+
+def test_a_single_named_input_only_needs_to_reach_the_shared_layer():
+    """With one input named, does a layer reused after the join pass, since there is nothing to tell apart?"""
+    checks.assert_shared_layer(models.siamese_after_join(), inputs=["exam_a"])
