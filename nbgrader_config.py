@@ -35,3 +35,11 @@ c.ExecutePreprocessor.timeout = 120
 # A test cell that writes to stderr gets 0 points. Drop TensorFlow's and Keras's chatter first.
 c.IgnorePattern.pattern = NOISE_PATTERN
 c.IgnorePattern.enabled = True
+
+# Feedback shows each hidden test's result and message, but not its code (stock nbgrader shows it all).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+

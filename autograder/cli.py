@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .course import DEFAULT_WORKSPACE
+from .limits import Limits
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -14,8 +15,15 @@ def _grade(args: argparse.Namespace) -> int:
     from .report import format_grade_line, format_summary, write_grades_csv
 
     workspace = Path(args.workspace)
+    limits = Limits(
+        cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
+        max_processes=args.max_processes, network=args.allow_network,
+    )
     try:
-        grades = grade_assignment(args.assignment, workspace, progress=lambda g: print(format_grade_line(g), flush=True))
+        grades = grade_assignment(
+            args.assignment, workspace, progress=lambda g: print(format_grade_line(g), flush=True),
+            limits=limits, force=args.force,
+        )
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -50,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--workspace", default=str(DEFAULT_WORKSPACE),
         help="folder with submitted/<student_id>/<assignment>/*.ipynb; results go there too (default: %(default)s)",
     )
+    defaults = Limits()
+    grade.add_argument("--cell-timeout", type=int, default=defaults.cell_seconds, help="seconds per cell (default: %(default)s)")
+    grade.add_argument("--notebook-timeout", type=int, default=defaults.notebook_seconds,
+                       help="seconds per notebook (default: %(default)s)")
+    grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per notebook (default: %(default)s)")
+    grade.add_argument("--max-processes", type=int, default=defaults.max_processes,
+                       help="processes per notebook (default: %(default)s)")
+    grade.add_argument("--allow-network", action="store_true", help="let notebooks use the network (default: off)")
+    grade.add_argument("--force", action="store_true", help="grade again submissions already graded as they are")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser("check", help="check your own notebook against its visible tests (learners)")

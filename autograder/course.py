@@ -31,13 +31,18 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
-def workspace_flags(workspace: Path) -> list[str]:
-    """nbgrader command-line flags that send every grading step's files to `workspace`."""
+def workspace_flags(workspace: Path, submitted: Path | None = None) -> list[str]:
+    """nbgrader command-line flags that send every grading step's files to `workspace`.
+
+    Args:
+        workspace: the grading folder.
+        submitted: where the submissions are read from, if not `workspace/submitted`.
+    """
     ws = workspace.resolve()
     return [
         f"--CourseDirectory.root={ROOT}",
         f"--CourseDirectory.release_directory={ws / 'release'}",
-        f"--CourseDirectory.submitted_directory={ws / 'submitted'}",
+        f"--CourseDirectory.submitted_directory={(submitted or ws / 'submitted').resolve()}",
         f"--CourseDirectory.autograded_directory={ws / 'autograded'}",
         f"--CourseDirectory.feedback_directory={ws / 'feedback'}",
         f"--CourseDirectory.db_url=sqlite:///{ws / 'gradebook.db'}",

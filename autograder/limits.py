@@ -1,0 +1,23 @@
+"""The limits a student's notebook runs under while it is graded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student's notebook may use. Every field can be set on the `grade` command line."""
+
+    cell_seconds: int = 60
+    """How long one cell may run before nbgrader interrupts it (nbgrader's own default is 30 s)."""
+    notebook_seconds: int = 300
+    """How long the whole notebook may run before everything it started is killed."""
+    memory_mb: int = 2048
+    """Memory one process of the notebook may allocate (RLIMIT_DATA), and all of them together."""
+    max_processes: int = 64
+    """How many processes the notebook may run at once."""
+    max_output_mb: int = 20
+    """How much output (stdout, stderr, results) the notebook may produce before it is stopped."""
+    network: bool = False
+    """Whether the notebook may use the network (off where the machine allows it)."""

@@ -1,0 +1,92 @@
+"""Prepare a private copy of a submission for grading: the original is never touched.
+
+Test cells that a student deleted come back from the released notebook, in their place, so that the
+answers are still tested (nbgrader itself restores the source of test cells that were edited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pkgutil
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .notebook_cells import is_test_cell, nbgrader_meta
+
+
+def submission_hash(folder: Path) -> str:
+    """A fingerprint of every file in a submission folder, to tell whether it changed since it was graded."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def restore_test_cells(nb: nbformat.NotebookNode, released: nbformat.NotebookNode) -> list[str]:
+    """Put back the released notebook's test cells that `nb` lacks; return their grade ids."""
+    present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
+    restored = []
+    for index, cell in enumerate(released.cells):
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not is_test_cell(cell) or grade_id in present:
+            continue
+        # Insert after the cell that precedes it in the release, when the student kept that one.
+        before = nbgrader_meta(released.cells[index - 1]).get("grade_id") if index else None
+        ids = [nbgrader_meta(c).get("grade_id") for c in nb.cells]
+        position = ids.index(before) + 1 if before in ids else min(index, len(nb.cells))
+        nb.cells.insert(position, nbformat.from_dict(dict(cell)))
+        present.add(grade_id)
+        restored.append(grade_id)
+    return restored
+
+
+def trusted_module_names() -> set[str]:
+    """Top-level names a file beside the notebook could shadow: the standard library and every installed package."""
+    names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+    names |= {module.name for module in pkgutil.iter_modules()}
+    return names | {"sitecustomize", "usercustomize"}
+
+
+def remove_shadowing(folder: Path) -> list[str]:
+    """Delete links, `.pth` files, and files or folders that would shadow a trusted module; return their names."""
+    trusted = trusted_module_names()
+    removed = []
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_symlink():
+            path.unlink()
+            removed.append(str(path.relative_to(folder)))
+    for path in sorted(folder.iterdir()):
+        stem = path.name[:-3] if path.name.endswith(".py") else path.name
+        if path.suffix in (".pth", ".so") or (stem in trusted and (path.is_dir() or path.suffix == ".py")):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def stage(original: Path, staged: Path, release: Path) -> list[str]:
+    """Copy a submission folder to `staged`, made safe to grade; return what was changed in the copy.
+
+    Args:
+        original: the student's folder, `submitted/<student>/<assignment>`.
+        staged: where the copy goes (replaced if it exists).
+        release: the assignment's released folder, whose notebooks hold the test cells.
+    """
+    if staged.exists():
+        shutil.rmtree(staged)
+    shutil.copytree(original, staged, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    notes = [f"removed {name}" for name in remove_shadowing(staged)]
+    restored = []
+    for released_path in sorted(release.glob("*.ipynb")):
+        path = staged / released_path.name
+        if not path.exists():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        added = restore_test_cells(nb, nbformat.read(released_path, as_version=4))
+        if added:
+            nbformat.write(nb, path)
+            restored += added
+    return notes + [f"restored test cell {grade_id}" for grade_id in restored]
