@@ -1,17 +1,23 @@
 # Keras Model Wars: a few verbs. Each one installs what it needs first.
-#   make lab       start JupyterLab on the course (students, self-paced learners)
-#   make test      run the whole test suite
-#   make release   regenerate course/ from source/ with stock nbgrader
-#   make strip     strip outputs from the instructor notebooks
+#   make lab         start JupyterLab on course/ (students, self-paced learners; MODE=graded turns hints off)
+#   make instructor  start JupyterLab at the course root, with nbgrader's formgrader
+#   make test        run the whole test suite, browser tests included (installs Debian's chromium if missing)
+#   make release     regenerate course/ from source/ with stock nbgrader
+#   make strip       strip outputs from the instructor notebooks
 
 VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
+# MODE=graded turns hints off in the notebooks (check() and progress() still run visible tests only).
+MODE   ?= self-paced
+CHROMIUM ?= /usr/bin/chromium
+# Jupyter refuses to run as root without this flag (containers, CI).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # nbgrader calls alembic from PATH, and kernels must find the venv's python: put its bin first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install lab instructor test release strip data
+.PHONY: install chromium lab instructor test release strip data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +27,27 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
-# Headless-safe: prints the URL to open, needs no display.
+# Students: JupyterLab on course/, with nbgrader's Validate button. Headless-safe: prints the URL to open.
 lab: install
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=course
+	MODEL_WARS_MODE=$(MODE) $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+		--ServerApp.root_dir=course $(ALLOW_ROOT)
 
-# The instructor's view: the course root, with nbgrader's formgrader.
+# Instructors: JupyterLab at the course root, with nbgrader's formgrader (Nbgrader > Formgrader).
 instructor: install
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=.
+	MODEL_WARS_MODE=$(MODE) $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+		--ServerApp.root_dir=. $(ALLOW_ROOT)
 
-test: install
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+		fi; \
+	fi
+
+test: install chromium
 	$(PY) -m pytest
 
 release: install
