@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .shapes import fmt_shape, require_known_inputs
 
@@ -31,11 +32,12 @@ def converted(function: Callable[[Any], Any], original: Any) -> Any:
         return function(original)
     except Exception as error:  # the student's function, so any error is theirs to see
         name = getattr(function, "__name__", "your function")
-        raise AssertionError(
-            f"{name} raised {type(error).__name__} on a Sequential model with input shape "
-            f"{fmt_shape(tuple(original.inputs[0].shape))}: {str(error)[:200]}. Give the new input the model's whole "
-            "input shape, every dimension after the batch size: `keras.Input(shape=model.inputs[0].shape[1:])`."
-        ) from None
+        where = f"a Sequential model with input shape {fmt_shape(tuple(original.inputs[0].shape))}"
+        fix = NOT_DONE if not_done_yet(error) else (
+            "Give the new input the model's whole input shape, every dimension after the batch size: "
+            "`keras.Input(shape=model.inputs[0].shape[1:])`."
+        )
+        raise AssertionError(f"{raised(name, error, where)} {fix}") from None
 
 
 def assert_reuses_layers(candidate: Any, original: Any) -> None:

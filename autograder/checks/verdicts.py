@@ -7,6 +7,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._errors import NOT_DONE, not_done_yet, raised
+
 
 @dataclass(frozen=True)
 class Case:
@@ -34,9 +36,9 @@ def assert_verdicts(function: Callable[[Any], Any], cases: Sequence[Case]) -> No
         try:
             found = function(case.model)
         except Exception as error:  # the student's function, so any error is theirs to see
+            fix = f" {NOT_DONE}" if not_done_yet(error) else ""
             raise AssertionError(
-                f"{name} raised {type(error).__name__} on {case.label}: {str(error)[:200]}. "
-                "It should return True or False for any model."
+                f"{raised(name, error, case.label)}{fix} It should return True or False for any model."
             ) from None
         if not isinstance(found, (bool, np.bool_)):
             raise AssertionError(

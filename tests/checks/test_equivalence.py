@@ -108,3 +108,29 @@ def test_a_conversion_that_raises_is_told_about_the_input_shape():
     )):
         converted(last_size_only, original)
     assert converted(loop, original).inputs[0].shape == (None, 4, 3)
+
+
+def sequential_to_functional(model):
+    raise NotImplementedError()
+
+
+def no_message(model):
+    raise ValueError()
+
+
+UNTOLD = {
+    "not-done-yet": (sequential_to_functional,
+                     "sequential_to_functional raised NotImplementedError on a Sequential model with input shape "
+                     "(None, 8) (not done yet). Replace `raise NotImplementedError()` in the exercise with your code."),
+    "no-message": (no_message, "no_message raised ValueError on a Sequential model with input shape (None, 8), "
+                               "with no message. Give the new input the model's whole input shape"),
+}
+
+
+@pytest.mark.parametrize("convert, expected", UNTOLD.values(), ids=UNTOLD.keys())
+def test_a_conversion_that_raises_without_a_message_still_reads_well(convert, expected):
+    """When the student's function raises an error with no text, does the message say so instead of ': .'?"""
+    with pytest.raises(AssertionError) as caught:
+        converted(convert, models.reference_sequential())
+    assert str(caught.value).startswith(expected)
+    assert ": ." not in str(caught.value)

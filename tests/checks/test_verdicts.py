@@ -35,12 +35,25 @@ def broken(model):
     raise KeyError("inputs")
 
 
+def can_be_sequential(model):
+    raise NotImplementedError()
+
+
+def silent(model):
+    raise ValueError()
+
+
 WRONG = {
     "wrong-answer": (always_true, "always_true returned True for a model with two inputs; it should return False: "
                                   "a Sequential model has one input."),
     "string": (in_words, "in_words returned 'yes' (a str) for a plain stack; return True or False"),
     "none": (lambda m: None, "returned None (a NoneType) for a plain stack"),
     "raises": (broken, "broken raised KeyError on a plain stack: 'inputs'. It should return True or False for any model."),
+    "not-done-yet": (can_be_sequential, "can_be_sequential raised NotImplementedError on a plain stack (not done yet). "
+                                        "Replace `raise NotImplementedError()` in the exercise with your code. "
+                                        "It should return True or False for any model."),
+    "raises-without-text": (silent, "silent raised ValueError on a plain stack, with no message. "
+                                    "It should return True or False for any model."),
 }
 
 
