@@ -47,6 +47,19 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(t.passed for t in result.tests) else 1
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose_workspace, format_report
+    from .selfcheck import NotebookError
+
+    try:
+        results = diagnose_workspace(args.assignment, Path(args.workspace))
+    except NotebookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_report(args.assignment, results))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `python -m autograder`."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Keras Model Wars course tools.")
@@ -73,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("notebook", help="path to your .ipynb file")
     check.add_argument("--timeout", type=int, default=120, help="seconds each cell may take (default: %(default)s)")
     check.set_defaults(run=_check)
+
+    doctor = commands.add_parser("doctor", help="list what looks wrong in each submission, before grading (instructors)")
+    doctor.add_argument("assignment", help="assignment id, for example 03_sequential")
+    doctor.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
+                        help="folder with submitted/<student_id>/<assignment>/ (default: %(default)s)")
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
