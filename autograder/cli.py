@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 from .course import DEFAULT_WORKSPACE
@@ -19,10 +21,17 @@ def _grade(args: argparse.Namespace) -> int:
         cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
         max_processes=args.max_processes, network=args.allow_network,
     )
+    started = time.monotonic()
+
+    def progress(grade, done: int, total: int) -> None:
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done)
+        print(f"[{done}/{total}, {left:.0f} s left] {format_grade_line(grade)}", flush=True)
+
     try:
         grades = grade_assignment(
-            args.assignment, workspace, progress=lambda g: print(format_grade_line(g), flush=True),
-            limits=limits, force=args.force,
+            args.assignment, workspace, progress=progress, limits=limits, force=args.force,
+            workers=args.workers, scheduler=args.scheduler,
         )
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -80,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes per notebook (default: %(default)s)")
     grade.add_argument("--allow-network", action="store_true", help="let notebooks use the network (default: off)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded as they are")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once on this machine (default: the number of cores, %(default)s)")
+    grade.add_argument("--scheduler", default=None,
+                       help="grade on an existing Dask cluster instead, for example tcp://10.0.0.5:8786")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser("check", help="check your own notebook against its visible tests (learners)")

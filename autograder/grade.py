@@ -1,28 +1,35 @@
-"""`python -m autograder grade ASSIGNMENT`: grade every submission with stock nbgrader, one student at a time.
+"""`python -m autograder grade ASSIGNMENT`: grade a class with stock nbgrader, in parallel, in sandboxes.
 
-Each student gets their own `nbgrader autograde` and `nbgrader generate_feedback` run, so one broken
-submission costs that student, never the batch.
+The driver checks and stages each submission, sends it as a task to a worker (`task.run_task`: stock
+`nbgrader autograde` in a private course folder, under the sandbox), and writes what comes back into the class
+gradebook: only the driver writes the gradebook. Workers are local processes, or a Dask cluster.
+One broken submission costs that student, never the batch.
 """
 
 from __future__ import annotations
 
+import html
 import json
-import re
-import sys
-import tempfile
+import shutil
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import nbformat
 
-from .course import RELEASE, SOURCE, run_nbgrader, tool_environment, workspace_flags
+from .course import RELEASE, SOURCE, run_nbgrader, workspace_flags
 from .limits import Limits
 from .notebook_cells import failure_message, is_test_cell, nbgrader_meta
 from .results import StudentGrade
-from .sandbox import run_supervised
 from .selfcheck import NotebookError, read_notebook
 from .staging import stage, submission_hash
+from .task import GradeOutcome, GradeTask, last_error, run_task
+
+
+# nbgrader's gradebook API trips SQLAlchemy warnings that say nothing to an instructor.
+warnings.filterwarnings("ignore", module=r"nbgrader\.api")
 
 
 class GradingError(RuntimeError):
@@ -37,6 +44,24 @@ def expected_notebooks(assignment: str) -> list[str]:
         known = ", ".join(sorted(p.name for p in SOURCE.iterdir() if p.is_dir())) or "none"
         raise GradingError(f"There is no assignment {assignment!r} in {SOURCE}. Known assignments: {known}.")
     return names
+
+
+def grade_ids(nb) -> set[str]:
+    """The nbgrader grade ids of a notebook's cells."""
+    return {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")}
+
+
+def belongs_elsewhere(nb, assignment: str) -> str | None:
+    """The other assignment a notebook was made from, when it shares no cell with its own."""
+    ids = grade_ids(nb)
+    own = set().union(*(grade_ids(read_notebook(p)) for p in (RELEASE / assignment).glob("*.ipynb")))
+    if not ids or ids & own:
+        return None
+    for folder in sorted(RELEASE.iterdir()):
+        for path in folder.glob("*.ipynb"):
+            if ids & grade_ids(read_notebook(path)):
+                return folder.name
+    return None
 
 
 def preflight(folder: Path, notebooks: list[str]) -> str | None:
@@ -61,29 +86,76 @@ def preflight(folder: Path, notebooks: list[str]) -> str | None:
     return None
 
 
-def grade_ids(nb) -> set[str]:
-    """The nbgrader grade ids of a notebook's cells."""
-    return {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")}
+def students(workspace: Path) -> list[str]:
+    """The student ids: the folder names under `workspace/submitted`."""
+    submitted = workspace / "submitted"
+    if not submitted.is_dir():
+        raise GradingError(
+            f"No submissions: {submitted} does not exist. Put each student's work in "
+            f"{submitted}/<student_id>/<assignment>/<notebook>.ipynb (nbgrader collect does this)."
+        )
+    return sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def belongs_elsewhere(nb, assignment: str) -> str | None:
-    """The other assignment a notebook was made from, when it shares no cell with its own."""
-    ids = grade_ids(nb)
-    own = set().union(*(grade_ids(read_notebook(p)) for p in (RELEASE / assignment).glob("*.ipynb")))
-    if not ids or ids & own:
-        return None
-    for folder in sorted(RELEASE.iterdir()):
-        for path in folder.glob("*.ipynb"):
-            if ids & grade_ids(read_notebook(path)):
-                return folder.name
-    return None
+def _db(workspace: Path) -> str:
+    return f"sqlite:///{workspace.resolve() / 'gradebook.db'}"
 
 
-def _last_error(log: Path) -> str:
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    errors = [line for line in lines if "| ERROR]" in line or "Error:" in line]
-    text = (errors or lines or ["nbgrader failed without a message"])[-1]
-    return re.sub(r"^\[\w+ \| ERROR\] ", "", text).strip()[:300]
+def prepare(assignment: str, workspace: Path) -> tuple[float, bytes]:
+    """Put the assignment into the class gradebook; return its maximum score and an empty template gradebook."""
+    from nbgrader.api import Gradebook
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    template = workspace / "template"
+    shutil.rmtree(template, ignore_errors=True)
+    log = workspace / "logs" / "_generate_assignment.log"
+    log.unlink(missing_ok=True)
+    for flags in (workspace_flags(workspace), workspace_flags(template)):
+        done = run_nbgrader(["generate_assignment", assignment, "--force", *flags], log=log)
+        if done.returncode != 0:
+            raise GradingError(f"nbgrader generate_assignment {assignment} failed: "
+                               f"{last_error(log.read_text(errors='replace'))} (see {log})")
+    with Gradebook(_db(workspace)) as gradebook:
+        max_score = float(gradebook.find_assignment(assignment).max_score)
+    return max_score, (template / "gradebook.db").read_bytes()
+
+
+def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
+    """Write a worker's result into the workspace: the autograded files, and the grades into the gradebook."""
+    from nbgrader.api import Gradebook
+
+    folder = workspace / "autograded" / outcome.student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    for relative, content in outcome.autograded.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    with Gradebook(_db(workspace)) as gradebook:
+        gradebook.update_or_create_student(outcome.student)
+        submission = gradebook.update_or_create_submission(assignment, outcome.student)
+        for notebook in submission.notebooks:
+            scores = outcome.scores.get(notebook.name, {})
+            for grade in notebook.grades:
+                found = scores.get(grade.name)
+                grade.auto_score = found["auto_score"] if found else 0
+                grade.needs_manual_grade = found["needs_manual_grade"] if found else False
+            for comment in notebook.comments:
+                comment.auto_comment = outcome.comments.get(notebook.name, {}).get(comment.name)
+        gradebook.db.commit()
+
+
+def _zero_in_gradebook(workspace: Path, assignment: str, student: str) -> None:
+    """Record 0 for a student whose notebook could not be graded, so that exports agree with grades.csv."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db(workspace)) as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
 
 
 def _failed_tests(autograded: Path) -> list[tuple[str, str]]:
@@ -99,19 +171,26 @@ def _failed_tests(autograded: Path) -> list[tuple[str, str]]:
     return failures
 
 
-def _zero(student: str, assignment: str, max_score: float, reason: str, started: float) -> StudentGrade:
-    return StudentGrade(student, assignment, 0.0, max_score, "failed", reason, seconds=time.monotonic() - started)
+def _failure_feedback(workspace: Path, assignment: str, student: str, notebooks: list[str], reason: str) -> None:
+    """Feedback for a submission that could not be graded: the reason, in place of the graded notebook."""
+    folder = workspace / "feedback" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in notebooks:
+        page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}</title></head>"
+                f"<body><h1>{html.escape(assignment)}: not graded</h1><p>Your notebook scored 0 because it could "
+                f"not be graded: {html.escape(reason)}.</p><p>Fix this, check your notebook with "
+                f"<code>python -m autograder check {html.escape(name)}</code>, and hand it in again.</p></body></html>")
+        (folder / name.replace(".ipynb", ".html")).write_text(page)
 
 
 def _state_path(workspace: Path, student: str) -> Path:
     return workspace / "state" / f"{student}.json"
 
 
-def _load_finished(workspace: Path, student: str, fingerprint: str) -> StudentGrade | None:
+def load_finished(workspace: Path, student: str, fingerprint: str) -> StudentGrade | None:
     """The grade recorded for this exact submission by an earlier run, if any."""
-    path = _state_path(workspace, student)
     try:
-        state = json.loads(path.read_text())
+        state = json.loads(_state_path(workspace, student).read_text())
     except (OSError, ValueError):
         return None
     if state.get("fingerprint") != fingerprint:
@@ -121,7 +200,8 @@ def _load_finished(workspace: Path, student: str, fingerprint: str) -> StudentGr
     return StudentGrade(**fields)
 
 
-def _save_finished(workspace: Path, grade: StudentGrade, fingerprint: str) -> None:
+def save_finished(workspace: Path, grade: StudentGrade, fingerprint: str) -> None:
+    """Record a finished grade, so that an interrupted batch resumes without grading it again."""
     path = _state_path(workspace, grade.student_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -129,120 +209,58 @@ def _save_finished(workspace: Path, grade: StudentGrade, fingerprint: str) -> No
     tmp.replace(path)
 
 
-def grade_student(
-    student: str, assignment: str, workspace: Path, notebooks: list[str], max_score: float,
-    limits: Limits = Limits(), force: bool = False,
-) -> StudentGrade:
-    """Autograde one student's submission in a sandbox and write their feedback.
+def _run_tasks(tasks: list[GradeTask], workers: int, scheduler: str | None) -> Iterator[GradeOutcome]:
+    """Run tasks on local processes or a Dask cluster, yielding outcomes as they finish."""
+    if not tasks:
+        return
+    if workers <= 1 and scheduler is None:
+        for task in tasks:
+            yield _safe_run(task)
+        return
+    from distributed import Client, LocalCluster, as_completed
 
-    The submission is copied to `workspace/staged` first (deleted test cells restored, shadowing files
-    removed), so the original is never modified. A submission already graded in this exact state is not
-    graded again unless `force` is set.
-
-    Returns:
-        The student's grade; a submission that cannot be graded scores 0 with the reason.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    started = time.monotonic()
-    original = workspace / "submitted" / student / assignment
-    problem = preflight(original, notebooks)
-    if problem:
-        return _zero(student, assignment, max_score, problem, started)
-    fingerprint = submission_hash(original)
-    if not force:
-        finished = _load_finished(workspace, student, fingerprint)
-        if finished is not None:
-            return finished
-    staged_root = workspace / "staged"
-    notes = stage(original, staged_root / student / assignment, RELEASE / assignment)
-    log = workspace / "logs" / f"{student}.log"
-    log.unlink(missing_ok=True)
-    if notes:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text("".join(f"[autograder] in the graded copy: {note}\n" for note in notes))
-    flags = [*workspace_flags(workspace, staged_root), f"--Execute.timeout={limits.cell_seconds}"]
-    with tempfile.TemporaryDirectory(prefix="kmw-") as scratch:
-        env = tool_environment()
-        command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-                   *flags]
-        outcome = run_supervised(command, env, limits, Path(scratch), workspace, log)
-    autograded = workspace / "autograded" / student / assignment
-    if outcome.stopped:
-        grade = _zero(student, assignment, max_score, outcome.stopped, started)
-        _record_zero(workspace, assignment, student)
-        _save_finished(workspace, grade, fingerprint)
-        return grade
-    if outcome.returncode != 0 or not all((autograded / n).exists() for n in notebooks):
-        return _zero(student, assignment, max_score, f"autograde failed: {_last_error(log)}", started)
-    run_nbgrader(["generate_feedback", assignment, "--student", student, "--force", *flags], log=log)
-    with Gradebook(f"sqlite:///{workspace.resolve() / 'gradebook.db'}") as gradebook:
-        try:
-            submission = gradebook.find_submission(assignment, student)
-        except MissingEntry:
-            return _zero(student, assignment, max_score, "autograde left no grades in the gradebook", started)
-        score, total, manual = submission.score, submission.max_score, submission.needs_manual_grade
-    failures = _failed_tests(autograded)
-    reason = "; ".join(f"{grade_id}: {message}" for grade_id, message in failures)
-    grade = StudentGrade(
-        student, assignment, float(score), float(total), "graded", reason, bool(manual),
-        time.monotonic() - started, tuple(grade_id for grade_id, _ in failures),
-    )
-    _save_finished(workspace, grade, fingerprint)
-    return grade
+    if scheduler:
+        cluster, client = None, Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=50)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(_safe_run, task, pure=False, key=f"grade-{task.student}"): task for task in tasks}
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
-def _record_zero(workspace: Path, assignment: str, student: str) -> None:
-    """Zero a stopped student's automatic grades in the gradebook, so that exports agree with grades.csv."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{workspace.resolve() / 'gradebook.db'}") as gradebook:
-        try:
-            submission = gradebook.find_submission(assignment, student)
-        except MissingEntry:
-            return
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0
-        gradebook.db.commit()
-
-
-def prepare(assignment: str, workspace: Path) -> float:
-    """Put the assignment into the workspace's gradebook and return its maximum score."""
-    from nbgrader.api import Gradebook
-
-    workspace.mkdir(parents=True, exist_ok=True)
-    log = workspace / "logs" / "_generate_assignment.log"
-    log.unlink(missing_ok=True)
-    done = run_nbgrader(["generate_assignment", assignment, "--force", *workspace_flags(workspace)], log=log)
-    if done.returncode != 0:
-        raise GradingError(f"nbgrader generate_assignment {assignment} failed: {_last_error(log)} (see {log})")
-    with Gradebook(f"sqlite:///{workspace.resolve() / 'gradebook.db'}") as gradebook:
-        return float(gradebook.find_assignment(assignment).max_score)
-
-
-def students(workspace: Path) -> list[str]:
-    """The student ids: the folder names under `workspace/submitted`."""
-    submitted = workspace / "submitted"
-    if not submitted.is_dir():
-        raise GradingError(
-            f"No submissions: {submitted} does not exist. Put each student's work in "
-            f"{submitted}/<student_id>/<assignment>/<notebook>.ipynb (nbgrader collect does this)."
-        )
-    return sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+def _safe_run(task: GradeTask) -> GradeOutcome:
+    try:
+        return run_task(task)
+    except Exception as error:  # a worker's failure must cost one student, not the batch
+        return GradeOutcome(task.student, False, f"grading error: {type(error).__name__}: {error}")
 
 
 def grade_assignment(
-    assignment: str, workspace: Path, progress=None, limits: Limits = Limits(), force: bool = False
+    assignment: str,
+    workspace: Path,
+    progress: Callable[[StudentGrade, int, int], None] | None = None,
+    limits: Limits = Limits(),
+    force: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> list[StudentGrade]:
     """Grade every submission of `assignment` found in `workspace/submitted`.
 
     Args:
         assignment: the assignment id, for example `03_sequential`.
         workspace: the folder holding `submitted/`; autograded copies, feedback, logs and the gradebook go there.
-        progress: called with each `StudentGrade` as it is done (for printing).
+        progress: called with each finished `StudentGrade`, how many are done, and how many in all.
         limits: what each student's notebook may use.
         force: grade again submissions already graded in their current state.
+        workers: how many submissions to grade at once on this machine.
+        scheduler: the address of a Dask scheduler (`tcp://host:port`) to grade on instead.
 
     Returns:
         One `StudentGrade` per student folder, sorted by student id.
@@ -252,14 +270,76 @@ def grade_assignment(
     """
     notebooks = expected_notebooks(assignment)
     ids = students(workspace)
-    max_score = prepare(assignment, workspace)
-    results = []
-    for student in ids:
-        try:
-            result = grade_student(student, assignment, workspace, notebooks, max_score, limits, force)
-        except Exception as error:  # one student's failure must never stop the batch
-            result = StudentGrade(student, assignment, 0.0, max_score, "failed", f"grading error: {error}")
-        results.append(result)
+    max_score, template = prepare(assignment, workspace)
+    results: dict[str, StudentGrade] = {}
+    tasks, fingerprints, started = [], {}, {}
+
+    def finish(grade: StudentGrade) -> None:
+        results[grade.student_id] = grade
         if progress:
-            progress(result)
-    return results
+            progress(grade, len(results), len(ids))
+
+    for student in ids:
+        started[student] = time.monotonic()
+        original = workspace / "submitted" / student / assignment
+        problem = preflight(original, notebooks)
+        if problem:
+            _zero_in_gradebook(workspace, assignment, student)
+            _failure_feedback(workspace, assignment, student, notebooks, problem)
+            finish(StudentGrade(student, assignment, 0.0, max_score, "failed", problem))
+            continue
+        fingerprints[student] = submission_hash(original)
+        if not force:
+            done = load_finished(workspace, student, fingerprints[student])
+            if done is not None:
+                finish(done)
+                continue
+        staged = workspace / "staged" / student / assignment
+        notes = stage(original, staged, RELEASE / assignment)
+        files = {str(p.relative_to(staged)): p.read_bytes() for p in sorted(staged.rglob("*")) if p.is_file()}
+        tasks.append(GradeTask(assignment, student, files, template, limits))
+        if notes:
+            (workspace / "logs").mkdir(parents=True, exist_ok=True)
+            (workspace / "logs" / f"{student}.staging.log").write_text("\n".join(notes) + "\n")
+
+    graded = []
+    for outcome in _run_tasks(tasks, workers, scheduler):
+        student = outcome.student
+        (workspace / "logs").mkdir(parents=True, exist_ok=True)
+        (workspace / "logs" / f"{student}.log").write_text(outcome.log)
+        seconds = outcome.seconds or time.monotonic() - started[student]
+        if not outcome.ok:
+            _zero_in_gradebook(workspace, assignment, student)
+            _failure_feedback(workspace, assignment, student, notebooks, outcome.reason)
+            grade = StudentGrade(student, assignment, 0.0, max_score, "failed", outcome.reason, seconds=seconds)
+            save_finished(workspace, grade, fingerprints[student])
+            finish(grade)
+            continue
+        import_outcome(workspace, assignment, outcome)
+        graded.append(student)
+        grade = _graded(workspace, assignment, student, seconds)
+        save_finished(workspace, grade, fingerprints[student])
+        finish(grade)
+
+    if graded:
+        # One nbgrader run writes every missing feedback page: clear the pages of the students graded now.
+        for student in graded:
+            shutil.rmtree(workspace / "feedback" / student / assignment, ignore_errors=True)
+        run_nbgrader(["generate_feedback", assignment, *workspace_flags(workspace)],
+                     log=workspace / "logs" / "_generate_feedback.log")
+    return [results[student] for student in ids]
+
+
+def _graded(workspace: Path, assignment: str, student: str, seconds: float) -> StudentGrade:
+    """A graded student's grade, read back from the gradebook, with the tests that lost points."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db(workspace)) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        score, total, manual = submission.score, submission.max_score, submission.needs_manual_grade
+    failures = _failed_tests(workspace / "autograded" / student / assignment)
+    return StudentGrade(
+        student, assignment, float(score), float(total), "graded",
+        "; ".join(f"{grade_id}: {message}" for grade_id, message in failures),
+        bool(manual), seconds, tuple(grade_id for grade_id, _ in failures),
+    )

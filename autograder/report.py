@@ -39,8 +39,11 @@ def format_summary(grades: Sequence[StudentGrade]) -> str:
     failed = [g for g in grades if g.status != "graded"]
     manual = [g for g in grades if g.needs_manual_grade]
     mean = sum(g.score for g in grades) / len(grades) if grades else 0.0
+    seconds = sorted(g.seconds for g in grades if g.status == "graded")
+    median = seconds[len(seconds) // 2] if seconds else 0.0
     lines = [
-        f"Graded {len(grades) - len(failed)} of {len(grades)} submissions; mean score {mean:.2f}.",
+        f"Graded {len(grades) - len(failed)} of {len(grades)} submissions; mean score {mean:.2f}; "
+        f"median {median:.1f} s per graded submission.",
     ]
     if failed:
         lines.append("Could not be graded (scored 0):")

@@ -39,6 +39,8 @@ class RunOutcome:
     """How long it ran."""
     leftovers: int = 0
     """How many processes were still running when it ended, and were killed."""
+    last_cell: str = ""
+    """The cell that ran last, described for a person (for example `the cell that defines f`)."""
 
 
 def become_subreaper() -> None:
@@ -213,4 +215,6 @@ def run_supervised(
     except subprocess.TimeoutExpired:
         proc.kill()
     _reap_zombies()
-    return RunOutcome(None if stopped else proc.returncode, stopped, time.monotonic() - started, killed)
+    return RunOutcome(
+        None if stopped else proc.returncode, stopped, time.monotonic() - started, killed, _current_cell(scratch)
+    )

@@ -1,0 +1,133 @@
+"""One student's grading as a self-contained task: what a worker needs travels in, the result travels back.
+
+A worker (a local process, or a Dask worker on another machine with the same environment) builds a private
+course folder from the task, runs stock `nbgrader autograde` there under the sandbox, and returns the
+autograded notebooks and the grades. It never touches the class gradebook: only the driver writes that.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from .course import tool_environment, workspace_flags
+from .limits import Limits
+from .sandbox import run_supervised
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    """Everything needed to grade one submission, as plain data."""
+
+    assignment: str
+    """The assignment id, for example `03_sequential`."""
+    student: str
+    """The student id."""
+    files: dict[str, bytes]
+    """The staged submission: relative path -> content."""
+    gradebook: bytes
+    """A gradebook holding the assignment and no students (the template the worker grades into)."""
+    limits: Limits = Limits()
+    """What the student's notebook may use."""
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    """What grading one submission produced."""
+
+    student: str
+    """The student id."""
+    ok: bool
+    """Whether nbgrader autograded the submission (its grades are then in `scores`)."""
+    reason: str = ""
+    """Why it was not graded (timeout, memory, crash), addressed to the student."""
+    autograded: dict[str, bytes] = field(default_factory=dict)
+    """The autograded folder: relative path -> content."""
+    scores: dict[str, dict] = field(default_factory=dict)
+    """Per notebook, per grade id: `auto_score` and `needs_manual_grade`."""
+    comments: dict[str, dict] = field(default_factory=dict)
+    """Per notebook, per grade id: nbgrader's automatic comment."""
+    log: str = ""
+    """What nbgrader printed."""
+    seconds: float = 0.0
+    """Wall time of the task."""
+    peak_rss_mb: float = 0.0
+    """Peak resident memory of the worker process, in MiB."""
+
+
+def _read_tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    for relative, content in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def _read_grades(db: Path, assignment: str, student: str) -> tuple[dict, dict]:
+    from nbgrader.api import Gradebook
+
+    scores, comments = {}, {}
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            scores[notebook.name] = {
+                g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade} for g in notebook.grades
+            }
+            comments[notebook.name] = {c.name: c.auto_comment for c in notebook.comments}
+    return scores, comments
+
+
+def run_task(task: GradeTask) -> GradeOutcome:
+    """Grade one submission in a private course folder; return the autograded files and grades.
+
+    Args:
+        task: the submission, the template gradebook and the limits.
+
+    Returns:
+        A `GradeOutcome`; `ok` is False, with the reason, when the notebook was stopped or nbgrader failed.
+    """
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kmw-task-") as tmp:
+        root = Path(tmp)
+        workspace, scratch = root / "workspace", root / "scratch"
+        scratch.mkdir()
+        _write_tree(workspace / "submitted" / task.student / task.assignment, task.files)
+        (workspace / "gradebook.db").write_bytes(task.gradebook)
+        log = workspace / "logs" / "autograde.log"
+        command = [
+            sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
+            *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
+        ]
+        outcome = run_supervised(command, tool_environment(), task.limits, scratch, workspace, log)
+        text = log.read_text(errors="replace") if log.exists() else ""
+        folder = workspace / "autograded" / task.student / task.assignment
+        peak = psutil.Process().memory_info().rss / 2**20
+        seconds = time.monotonic() - started
+        if outcome.stopped:
+            return GradeOutcome(task.student, False, outcome.stopped, log=text, seconds=seconds, peak_rss_mb=peak)
+        if outcome.returncode != 0 or not folder.is_dir():
+            if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+                reason = f"the notebook's kernel stopped (it exited or crashed) in {outcome.last_cell}"
+            else:
+                reason = f"autograde failed: {last_error(text)}"
+            return GradeOutcome(task.student, False, reason, log=text, seconds=seconds, peak_rss_mb=peak)
+        scores, comments = _read_grades(workspace / "gradebook.db", task.assignment, task.student)
+        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak)
+
+
+def last_error(log: str) -> str:
+    """The most telling line of an nbgrader log: its last error, else its last line."""
+    import re
+
+    lines = log.splitlines()
+    errors = [line for line in lines if "| ERROR]" in line or "Error:" in line]
+    text = (errors or lines or ["nbgrader failed without a message"])[-1]
+    return re.sub(r"^\[\w+ \| ERROR\] ", "", text).strip()[:300]
