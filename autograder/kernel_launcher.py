@@ -3,7 +3,7 @@
 nbgrader starts kernels through a kernel spec; grading points that spec at this module, which, before any
 student code runs:
 
-- when run as root: moves into a new mount namespace, covers the course's secrets (source/, the
+- when run as root: moves into new mount and network namespaces (no network), covers the course's secrets (source/, the
   gradebook, other students' files, .git) with empty folders, and drops to the unprivileged user `nobody`;
 - limits memory per process (RLIMIT_DATA) and, as `nobody`, the number of tasks (RLIMIT_NPROC);
 - gives the notebook its own scratch HOME and TMPDIR and an environment without the grader's variables;
@@ -20,7 +20,7 @@ import os
 import resource
 import sys
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 NOBODY = 65534
 THREADS_PER_PROCESS = 64
@@ -43,11 +43,11 @@ def _mount(libc: ctypes.CDLL, source: str, target: str, fstype: str | None, flag
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
 
-def hide_paths(hide: list[str], keep: list[str]) -> None:
-    """In a new mount namespace, cover each folder in `hide` with an empty tmpfs, then bring back each of `keep`."""
+def hide_paths(hide: list[str], keep: list[str], network: bool = True) -> None:
+    """In a new mount namespace (and, without `network`, a new network namespace), cover each folder in `hide` with an empty tmpfs, then bring back each of `keep`."""
     libc = _libc()
-    # The kernel talks to nbgrader over TCP on loopback, so it keeps the host's network namespace.
-    if libc.unshare(CLONE_NEWNS) != 0:
+    # Without network the kernel talks to nbgrader over Unix sockets (see ipc_kernel.py).
+    if libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)) != 0:
         raise OSError(ctypes.get_errno(), "unshare")
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None)
     kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep if os.path.isdir(path)]
@@ -94,7 +94,7 @@ def apply(config: dict) -> list[str]:
         _chown_tree(cwd, NOBODY)
         _chown_tree(scratch, NOBODY)
         try:
-            hide_paths(config.get("hide", []), [cwd, scratch, *config.get("keep", [])])
+            hide_paths(config.get("hide", []), [cwd, scratch, *config.get("keep", [])], config.get("network", True))
         except OSError as error:  # no namespaces here: limits still apply
             print(f"sandbox: cannot hide files ({error})", file=sys.stderr)
         os.chdir(cwd)

@@ -7,6 +7,7 @@ autograded notebooks and the grades. It never touches the class gradebook: only 
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -106,7 +107,10 @@ def run_task(task: GradeTask) -> GradeOutcome:
             sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
             *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
         ]
-        outcome = run_supervised(command, tool_environment(), task.limits, scratch, workspace, log)
+        env = tool_environment()
+        if not task.limits.network and os.geteuid() == 0:
+            env["KMW_IPC_PREFIX"] = str(scratch / "runtime" / "kernel")  # the kernel gets no network namespace
+        outcome = run_supervised(command, env, task.limits, scratch, workspace, log)
         text = log.read_text(errors="replace") if log.exists() else ""
         folder = workspace / "autograded" / task.student / task.assignment
         peak = psutil.Process().memory_info().rss / 2**20

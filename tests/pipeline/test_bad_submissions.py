@@ -2,6 +2,8 @@
 
 import csv
 import hashlib
+import os
+import socket
 import subprocess
 import sys
 
@@ -15,6 +17,8 @@ from autograder.course import ROOT
 LESSON = "02_layers"
 FULL = 6  # autograded points of lesson 02
 SECRET = ROOT / "source" / LESSON / f"{LESSON}.ipynb"
+SANDBOXED = os.geteuid() == 0  # hiding files and cutting the network need root
+LISTENER = socket.create_server(("127.0.0.1", 0))  # a port on the grader's loopback, for a student to reach for
 
 
 def _deleted_tests():
@@ -35,7 +39,13 @@ SUBMISSIONS = {
     "reads-the-solutions": (lambda: make_submission(LESSON, {"count_dense_params": (
         f"def count_dense_params(n_inputs, n_units):\n    open({str(SECRET)!r}).read()\n    return (n_inputs + 1) * n_units\n"
     )}), 3, "count_dense_params"),
+    "opens-a-connection": (lambda: make_submission(LESSON, {"count_dense_params": (
+        f"import socket\ndef count_dense_params(n_inputs, n_units):\n"
+        f"    socket.create_connection(('127.0.0.1', {LISTENER.getsockname()[1]}), timeout=3).close()\n"
+        f"    return (n_inputs + 1) * n_units\n"
+    )}), 3, "count_dense_params"),
 }
+NEED_ROOT = {"reads-the-solutions", "opens-a-connection"}
 
 
 def _sha(path):
@@ -67,6 +77,8 @@ def test_the_batch_survives(graded):
 @pytest.mark.parametrize("student", SUBMISSIONS)
 def test_each_gets_what_it_deserves(graded, student):
     """Does each submission score what its answers are worth, with the reason when it lost points?"""
+    if student in NEED_ROOT and not SANDBOXED:
+        pytest.skip("hiding the solutions and cutting the network need root")
     _, _, _, rows = graded
     _, expected, reason = SUBMISSIONS[student]
     row = rows[student]
