@@ -204,30 +204,82 @@ def test_the_notebook_is_found_from_the_session_then_the_folder(lesson, monkeypa
         selfpaced.find_notebook({}, folder=lesson.parent)
 
 
-# The real lesson 03
+# The real lessons
 
-def test_every_exercise_of_lesson_03_has_hints():
-    """Does each exercise of lesson 03 have at least two hints, and do the hints name only real exercises?"""
-    notebook = RELEASE / "03_sequential" / "03_sequential.ipynb"
+LESSONS = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb"))
+
+
+def _released(lesson):
+    (notebook,) = (RELEASE / lesson).glob("*.ipynb")
+    return notebook
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_exercise_has_three_hints(lesson):
+    """Does each exercise of the lesson, written answers too, have three hints, and do the hints name only real
+    exercises?"""
+    notebook = _released(lesson)
     exercises = selfpaced.exercises_of(nbformat.read(notebook, as_version=4))
     hints = selfpaced.load_hints(notebook)
-    assert set(hints) == set(exercises)
-    assert all(len(h) >= 2 for h in hints.values())
+    assert set(hints) == set(exercises), f"{lesson}/hints.json"
+    assert all(len(h) == 3 and all(text.strip() for text in h) for h in hints.values()), f"{lesson}/hints.json"
 
 
-def test_no_hint_gives_away_a_solution():
-    """Does no hint in any lesson hold a reference solution's code?"""
+@pytest.mark.parametrize("hints_file", sorted(SOURCE.glob("*/hints.json")), ids=lambda p: p.parent.name)
+def test_no_hint_gives_away_a_solution(hints_file):
+    """Does no hint hold a reference solution's code, or more than one of its longer lines?"""
     from harness import unmark
 
-    for hints_file in SOURCE.glob("*/hints.json"):
-        text = " ".join(" ".join(v) for v in selfpaced.load_hints(hints_file).values())
-        text = " ".join(text.split())
-        (notebook,) = hints_file.parent.glob("*.ipynb")
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-                for block in cell.source.split("### BEGIN SOLUTION")[1:]:
-                    solution = " ".join(unmark(block.split("### END SOLUTION")[0]).split())
-                    assert solution and solution not in text, f"{hints_file}: a hint holds the solution"
+    text = " ".join(" ".join(v) for v in selfpaced.load_hints(hints_file).values())
+    text = " ".join(text.split())
+    (notebook,) = hints_file.parent.glob("*.ipynb")
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            for block in cell.source.split("### BEGIN SOLUTION")[1:]:
+                code = unmark(block.split("### END SOLUTION")[0])
+                solution = " ".join(code.split())
+                assert solution and solution not in text, f"{hints_file}: a hint holds the solution"
+                lines = [" ".join(line.split()) for line in code.splitlines() if len(line.strip()) >= 20]
+                assert sum(line in text for line in lines) <= 1, f"{hints_file}: the hints hold the solution's lines"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_lesson_points_to_check_hint_and_progress(lesson):
+    """Does the read-only setup cell import check, hint and progress after setup_lesson, does a note after each
+    exercise name it, and does the lesson end with a plain progress() cell?"""
+    cells = nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4).cells
+    setup = next(c for c in cells if c.cell_type == "code")
+    assert setup.metadata["nbgrader"]["locked"] and setup.metadata["nbgrader"]["grade_id"] == "setup"
+    first_line, second_line = setup.source.splitlines()[:2]
+    assert first_line.startswith("from autograder import setup_lesson, check, hint, progress")
+    assert second_line.startswith("setup_lesson()")
+    nb = nbformat.from_dict({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    for name, exercise in selfpaced.exercises_of(nb).items():
+        last = name if exercise.written else exercise.tests[-1].metadata.nbgrader.grade_id
+        (index,) = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == last]
+        note = cells[index + 1]
+        assert note.cell_type == "markdown" and f'hint("{name}")' in note.source, f"no note after {last}"
+        assert exercise.written or f'check("{name}")' in note.source
+    assert [c.source for c in cells[-1:]] == ["progress()"] and not cells[-1].metadata.get("nbgrader")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_an_untouched_lesson_says_not_done_yet_for_every_test(lesson, monkeypatch):
+    """With every answer cell as released, does every visible test fail with a 'not done yet' message, never a blank
+    one?"""
+    from autograder.notebook_cells import is_answer_cell, is_readonly_setup
+
+    notebook = _released(lesson)
+    monkeypatch.chdir(notebook.parent)
+    namespace = {"__name__": "__main__"}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if is_readonly_setup(cell) or is_answer_cell(cell):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    for result in selfpaced.run_progress(namespace, notebook):
+        for test in result.tests:
+            assert not test.passed, test.grade_id
+            assert test.message.startswith("Not done yet") or "(not done yet)" in test.message, (test.grade_id, test.message)
+            assert ": ." not in test.message
 
 
 def test_lesson_03_visible_tests_run_from_the_released_notebook():
