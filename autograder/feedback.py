@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from .notebook_cells import is_test_cell
 
@@ -23,6 +24,8 @@ def hide_test_code(source: str) -> str:
 
 class HideHiddenTests(Preprocessor):
     """Remove hidden test code, and tracebacks that would quote it, from test cells."""
+
+    enabled = Bool(True, help="nbconvert runs only enabled preprocessors; this one is on wherever it is listed").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         """Keep the outcome of a test cell (error name and message), drop the code that tested it."""

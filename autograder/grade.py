@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 import nbformat
 
 from .course import RELEASE, SOURCE, run_nbgrader, workspace_flags
+from .doctor import belongs_elsewhere
 from .limits import Limits
 from .notebook_cells import failure_message, is_test_cell, nbgrader_meta
 from .results import StudentGrade
@@ -44,24 +45,6 @@ def expected_notebooks(assignment: str) -> list[str]:
         known = ", ".join(sorted(p.name for p in SOURCE.iterdir() if p.is_dir())) or "none"
         raise GradingError(f"There is no assignment {assignment!r} in {SOURCE}. Known assignments: {known}.")
     return names
-
-
-def grade_ids(nb) -> set[str]:
-    """The nbgrader grade ids of a notebook's cells."""
-    return {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")}
-
-
-def belongs_elsewhere(nb, assignment: str) -> str | None:
-    """The other assignment a notebook was made from, when it shares no cell with its own."""
-    ids = grade_ids(nb)
-    own = set().union(*(grade_ids(read_notebook(p)) for p in (RELEASE / assignment).glob("*.ipynb")))
-    if not ids or ids & own:
-        return None
-    for folder in sorted(RELEASE.iterdir()):
-        for path in folder.glob("*.ipynb"):
-            if ids & grade_ids(read_notebook(path)):
-                return folder.name
-    return None
 
 
 def preflight(folder: Path, notebooks: list[str]) -> str | None:

@@ -183,7 +183,7 @@ def run_supervised(
             last_scan = elapsed
             tree = [p for p in _tree(proc.pid, token) if me is None or p.pid != me.pid]
             if len(tree) > limits.max_processes:
-                stopped = f"started more than {limits.max_processes} processes in {_current_cell(scratch)}"
+                stopped = f"started more than {limits.max_processes} processes (seen while running {_current_cell(scratch)})"
                 break
             rss = 0
             for p in tree:
@@ -192,7 +192,7 @@ def run_supervised(
                 except psutil.Error:
                     pass
             if rss > limits.memory_mb * 1024 * 1024:
-                stopped = f"used more than {limits.memory_mb} MB of memory in {_current_cell(scratch)}"
+                stopped = f"used more than {limits.memory_mb} MB of memory (seen while running {_current_cell(scratch)})"
                 break
             try:
                 grader_rss = me.memory_info().rss if me else 0

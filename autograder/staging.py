@@ -1,7 +1,8 @@
 """Prepare a private copy of a submission for grading: the original is never touched.
 
 Test cells that a student deleted come back from the released notebook, in their place, so that the
-answers are still tested (nbgrader itself restores the source of test cells that were edited).
+answers are still tested; copies of a graded cell are dropped (nbgrader itself restores the source of test
+cells that were edited).
 """
 
 from __future__ import annotations
@@ -67,6 +68,20 @@ def remove_shadowing(folder: Path) -> list[str]:
     return removed
 
 
+def drop_duplicates(nb: nbformat.NotebookNode) -> list[str]:
+    """Keep only the first cell of each nbgrader grade id (a copied test cell must not count twice)."""
+    seen, kept, dropped = set(), [], []
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id and grade_id in seen:
+            dropped.append(grade_id)
+            continue
+        seen.add(grade_id)
+        kept.append(cell)
+    nb.cells = kept
+    return dropped
+
+
 def stage(original: Path, staged: Path, release: Path) -> list[str]:
     """Copy a submission folder to `staged`, made safe to grade; return what was changed in the copy.
 
@@ -85,8 +100,10 @@ def stage(original: Path, staged: Path, release: Path) -> list[str]:
         if not path.exists():
             continue
         nb = nbformat.read(path, as_version=4)
+        dropped = drop_duplicates(nb)
         added = restore_test_cells(nb, nbformat.read(released_path, as_version=4))
-        if added:
+        if added or dropped:
             nbformat.write(nb, path)
             restored += added
+            notes += [f"dropped a copy of cell {grade_id}" for grade_id in dropped]
     return notes + [f"restored test cell {grade_id}" for grade_id in restored]

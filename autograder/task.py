@@ -118,7 +118,9 @@ def run_task(task: GradeTask) -> GradeOutcome:
         if outcome.stopped:
             return GradeOutcome(task.student, False, outcome.stopped, log=text, seconds=seconds, peak_rss_mb=peak)
         if outcome.returncode != 0 or not folder.is_dir():
-            if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+            if "CellTimeoutError" in text or "Timeout waiting for execute reply" in text:
+                reason = f"timed out after {task.limits.cell_seconds} s in {outcome.last_cell}"
+            elif "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
                 reason = f"the notebook's kernel stopped (it exited or crashed) in {outcome.last_cell}"
             else:
                 reason = f"autograde failed: {last_error(text)}"

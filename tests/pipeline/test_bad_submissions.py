@@ -1,4 +1,8 @@
-"""A class with broken and hostile submissions: each scores what it deserves, and the batch survives them all."""
+"""A class with broken and hostile submissions: each scores what it deserves, and the batch survives them all.
+
+Lesson 02 has two exercises worth 3 points each (6 autograded, 8 with the written answer). Hostile tricks that
+cannot help each other share a student, so that the class needs few kernels.
+"""
 
 import csv
 import hashlib
@@ -10,42 +14,109 @@ import sys
 import nbformat
 import psutil
 import pytest
-from harness import make_submission
+from harness import make_submission, solutions
 
 from autograder.course import ROOT
 
 LESSON = "02_layers"
-FULL = 6  # autograded points of lesson 02
+FULL = 6
 SECRET = ROOT / "source" / LESSON / f"{LESSON}.ipynb"
-SANDBOXED = os.geteuid() == 0  # hiding files and cutting the network need root
+SANDBOXED = os.geteuid() == 0  # hiding files, dropping privileges and cutting the network need root
 LISTENER = socket.create_server(("127.0.0.1", 0))  # a port on the grader's loopback, for a student to reach for
 
+RIGHT_COUNT = "def count_dense_params(n_inputs, n_units):\n    return (n_inputs + 1) * n_units\n"
+WRONG_COUNT = "def count_dense_params(n_inputs, n_units):\n    return n_inputs * n_units\n"  # forgets the biases
+WRONG_OUTPUT = "def output_layer_for(task, n_classes=None):\n    return (1, 'sigmoid')\n"
 
-def _deleted_tests():
-    nb = make_submission(LESSON)
-    nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("count_dense_params_")]
+
+def _gid(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def _tampered_tests():
+    """Wrong answers; the tests of one exercise deleted, those of the other edited down to `pass`."""
+    nb = make_submission(LESSON, {"count_dense_params": WRONG_COUNT, "output_layer_for": WRONG_OUTPUT})
+    nb.cells = [c for c in nb.cells if not _gid(c).startswith("count_dense_params_")]
+    for cell in nb.cells:
+        if _gid(cell).startswith("output_layer_for_"):
+            cell.source = "pass"
     return nb
 
 
-# student id -> (notebook, expected score or None for a failure, fragment of the reason)
+def _slow_with_copied_tests():
+    """Right answers, one of them thinking for 20 s in its first call, with a graded test cell copied three times."""
+    slow = ("import time\nfirst_call = [True]\ndef count_dense_params(n_inputs, n_units):\n"
+            "    if first_call.pop() if first_call else False:\n        time.sleep(20)\n    return (n_inputs + 1) * n_units\n")
+    nb = make_submission(LESSON, {"count_dense_params": slow})
+    index = next(i for i, c in enumerate(nb.cells) if _gid(c) == "count_dense_params_small_layers")
+    copies = [nbformat.from_dict({**nb.cells[index], "id": f"copy-{i}"}) for i in range(3)]
+    nb.cells[index + 1:index + 1] = copies
+    return nb
+
+
+# student id -> (notebook, expected score, fragments of the reason); None: any score below full marks.
 SUBMISSIONS = {
-    "passes-all": (lambda: make_submission(LESSON), FULL, ""),
-    "deleted-test-cells": (_deleted_tests, FULL, ""),
+    "passes-all": (lambda: make_submission(LESSON), FULL, []),
+    "slow-and-copied-tests": (_slow_with_copied_tests, FULL, []),
+    "tampered-tests": (_tampered_tests, 0, ["it should be 16. You counted the weights", "output_layer_for"]),
     "endless-loop": (lambda: make_submission(LESSON, {"count_dense_params": (
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        "def count_dense_params(n_inputs, n_units):\n    return (n_inputs + 1) * n_units\nwhile True:\n    pass\n"
-    )}), 0, "timed out after 45 s in the cell that defines count_dense_params"),
-    "exits-its-kernel": (lambda: make_submission(LESSON, {"output_layer_for": "import os\nos._exit(1)\n"}), None, ""),
-    "reads-the-solutions": (lambda: make_submission(LESSON, {"count_dense_params": (
-        f"def count_dense_params(n_inputs, n_units):\n    open({str(SECRET)!r}).read()\n    return (n_inputs + 1) * n_units\n"
-    )}), 3, "count_dense_params"),
-    "opens-a-connection": (lambda: make_submission(LESSON, {"count_dense_params": (
-        f"import socket\ndef count_dense_params(n_inputs, n_units):\n"
-        f"    socket.create_connection(('127.0.0.1', {LISTENER.getsockname()[1]}), timeout=3).close()\n"
-        f"    return (n_inputs + 1) * n_units\n"
-    )}), 3, "count_dense_params"),
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + RIGHT_COUNT + "while True:\n    pass\n"
+    )}), 0, ["timed out after 30 s in the cell that defines count_dense_params"]),
+    "process-storm": (lambda: make_submission(LESSON, {"count_dense_params": (
+        "import subprocess\nkids = [subprocess.Popen(['sleep', '600']) for _ in range(150)]\n" + RIGHT_COUNT
+    )}), 0, ["started more than 64 processes"]),
+    "exits-its-kernel": (lambda: make_submission(LESSON, {"output_layer_for": "import os\nos._exit(1)\n"}),
+                         0, ["kernel stopped"]),
+    "broken-code": (lambda: make_submission(LESSON, {
+        "count_dense_params": "def count_dense_params(n_inputs, n_units)\n    return 1\n",
+        "output_layer_for": "import keras_helpers_that_do_not_exist\n",
+    }), 0, ["count_dense_params", "output_layer_for"]),
+    "hogs-memory-then-exits": (lambda: make_submission(LESSON, {
+        "count_dense_params": "hog = bytearray(3 * 1024 ** 3)\n" + RIGHT_COUNT,
+        "output_layer_for": "import sys\nsys.exit()\n",
+    }), 0, ["count_dense_params", "output_layer_for"]),
+    "sneaky": (lambda: make_submission(LESSON, {
+        "count_dense_params": (
+            "get_ipython().showtraceback = lambda *args, **kwargs: None\n"
+            f"import glob\nfor path in glob.glob('/tmp/**/gradebook.db', recursive=True) + [{str(ROOT / 'grading' / 'gradebook.db')!r}]:\n"
+            "    open(path, 'w').write('spoiled')\n"
+            f"open({str(SECRET)!r}).read()\n" + RIGHT_COUNT
+        ),
+        "output_layer_for": (
+            "import os, signal, socket\n"
+            f"socket.create_connection(('127.0.0.1', {LISTENER.getsockname()[1]}), timeout=3).close()\n"
+            "os.kill(os.getppid(), signal.SIGKILL)\n" + solutions(LESSON)["output_layer_for"]
+        ),
+    }), 0, ["count_dense_params", "output_layer_for"]),
+    "another-assignment": (lambda: make_submission("03_sequential", solve=False), 0,
+                           ["is the notebook of assignment 03_sequential"]),
 }
-NEED_ROOT = {"reads-the-solutions", "opens-a-connection"}
+NEED_ROOT = {"sneaky"}
+
+
+def _layouts(workspace):
+    """Submissions whose folder, not notebook, is the problem: (expected score, fragment of the reason)."""
+    misnamed = workspace / "submitted" / "wrong-name" / LESSON
+    misnamed.mkdir(parents=True)
+    nbformat.write(make_submission(LESSON), misnamed / "my_answers.ipynb")
+    empty = workspace / "submitted" / "empty-file" / LESSON
+    empty.mkdir(parents=True)
+    (empty / f"{LESSON}.ipynb").write_text("")
+    broken = workspace / "submitted" / "not-json" / LESSON
+    broken.mkdir(parents=True)
+    (broken / f"{LESSON}.ipynb").write_text('{"cells": [')
+    (workspace / "submitted" / "no-folder").mkdir(parents=True)
+    shadow = workspace / "submitted" / "ships-a-fake-numpy" / LESSON
+    shadow.mkdir(parents=True)
+    nbformat.write(make_submission(LESSON), shadow / f"{LESSON}.ipynb")
+    (shadow / "numpy.py").write_text("raise SystemExit('shadowed')\n")
+    return {
+        "wrong-name": (0, "missing notebook 02_layers.ipynb (found: my_answers.ipynb)"),
+        "empty-file": (0, "is empty: not a notebook"),
+        "not-json": (0, "not a valid notebook (JSON error at line 1"),
+        "no-folder": (0, "no folder 02_layers/ in the submission"),
+        "ships-a-fake-numpy": (FULL, ""),
+    }
 
 
 def _sha(path):
@@ -54,24 +125,27 @@ def _sha(path):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """Grade the whole hostile class in one batch, with short limits."""
     workspace = tmp_path_factory.mktemp("hostile")
     for student, (build, _, _) in SUBMISSIONS.items():
         folder = workspace / "submitted" / student / LESSON
         folder.mkdir(parents=True)
         nbformat.write(build(), folder / f"{LESSON}.ipynb")
+    layouts = _layouts(workspace)
     before = {p: _sha(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
     command = [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
-               "--cell-timeout", "20", "--notebook-timeout", "45"]
+               "--cell-timeout", "30", "--notebook-timeout", "60"]
     done = subprocess.run(command, capture_output=True, text=True)
     rows = {row["student_id"]: row for row in csv.DictReader((workspace / "grades.csv").open())}
-    return workspace, done, before, rows
+    return workspace, done, before, rows, layouts
 
 
 def test_the_batch_survives(graded):
     """Does grading finish with a row for every student, whatever their notebook did?"""
-    _, done, _, rows = graded
+    _, done, _, rows, layouts = graded
     assert done.returncode == 0, done.stdout + done.stderr
-    assert set(rows) == set(SUBMISSIONS)
+    assert set(rows) == set(SUBMISSIONS) | set(layouts)
+    assert {row["max_score"] for row in rows.values()} == {"8"}, "copied test cells must not add points"
 
 
 @pytest.mark.parametrize("student", SUBMISSIONS)
@@ -79,24 +153,58 @@ def test_each_gets_what_it_deserves(graded, student):
     """Does each submission score what its answers are worth, with the reason when it lost points?"""
     if student in NEED_ROOT and not SANDBOXED:
         pytest.skip("hiding the solutions and cutting the network need root")
-    _, _, _, rows = graded
-    _, expected, reason = SUBMISSIONS[student]
+    _, _, _, rows, _ = graded
+    _, expected, reasons = SUBMISSIONS[student]
     row = rows[student]
-    if expected is None:
-        assert float(row["score"]) < FULL
-    else:
-        assert float(row["score"]) == expected, row
-    assert reason in row["reason"]
+    assert float(row["score"]) == expected, row
+    for reason in reasons:
+        assert reason in row["reason"], row
+
+
+def test_broken_layouts_and_shadowing_files(graded):
+    """Do misnamed, empty, broken or missing notebooks score 0 with a reason, and a shadowing numpy.py do nothing?"""
+    _, _, _, rows, layouts = graded
+    found = {s: (float(rows[s]["score"]), reason in rows[s]["reason"]) for s, (_, reason) in layouts.items()}
+    assert found == {s: (float(score), True) for s, (score, _) in layouts.items()}
 
 
 def test_originals_are_unchanged(graded):
     """Are all submitted files byte for byte as handed in?"""
-    _, _, before, _ = graded
+    _, _, before, _, _ = graded
     assert {p: _sha(p) for p in before} == before
+
+
+def test_the_gradebook_agrees_with_grades_csv(graded):
+    """Is the class gradebook still a working nbgrader gradebook, holding every student's grade?"""
+    from nbgrader.api import Gradebook
+
+    workspace, _, _, rows, _ = graded
+    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gradebook:
+        stored = {s.student.id: s.score for s in gradebook.assignment_submissions(LESSON)}
+    assert stored == {k: float(v["score"]) for k, v in rows.items() if k != "no-folder"} | (
+        {"no-folder": stored["no-folder"]} if "no-folder" in stored else {})
+
+
+def test_a_stopped_notebook_gets_feedback_with_the_reason(graded):
+    """Does a stopped student's feedback page say why the notebook scored 0?"""
+    workspace, _, _, _, _ = graded
+    page = (workspace / "feedback" / "endless-loop" / LESSON / f"{LESSON}.html").read_text()
+    assert "timed out after 30 s in the cell that defines count_dense_params" in page
+
+
+def test_feedback_hides_hidden_test_code(graded):
+    """Does feedback show hidden tests' results but not their code?"""
+    workspace, _, _, _, _ = graded
+    page = (workspace / "feedback" / "tampered-tests" / LESSON / f"{LESSON}.html").read_text()
+    assert "hidden tests: your instructor ran more checks here" in page
+    assert "hidden_inputs" not in page and "BEGIN HIDDEN TESTS" not in page
 
 
 def test_nothing_outlives_grading(graded):
     """Is no process of any student's notebook left running after the batch?"""
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "autograder.kernel_launcher" in " ".join(p.info["cmdline"] or [])
-                 or "ipykernel_launcher" in " ".join(p.info["cmdline"] or []) and p.username() == "nobody"]
+    leftovers = []
+    for proc in psutil.process_iter(["cmdline", "username"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "kernel_launcher" in cmdline or (proc.info["username"] == "nobody" and "sleep 600" in cmdline):
+            leftovers.append(cmdline)
     assert leftovers == []
