@@ -19,7 +19,9 @@ def test_instructor_notebook_passes_validate(lesson):
     assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+# One lesson is enough here: tests/test_selfpaced.py shows, in-process, that every released lesson's visible tests
+# fail "not done yet", which is what --invert checks, at a tenth of the cost.
+@pytest.mark.parametrize("lesson", ["03_sequential"])
 def test_student_notebook_fails_validate_invert(lesson):
     """Does the released notebook, answers empty, fail its tests as `nbgrader validate --invert` expects?"""
     done = run_nbgrader(["validate", "--invert", _notebook(RELEASE, lesson)])

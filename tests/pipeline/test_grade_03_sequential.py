@@ -122,3 +122,41 @@ def test_nothing_is_written_into_the_repository(graded):
     """Does grading in a workspace leave every file of source/ and course/ as it was?"""
     *_, course_files = graded
     assert {p: _sha(p) for p in course_files if p.exists()} == course_files
+
+
+@pytest.fixture(scope="module")
+def stock_graded(tmp_path_factory):
+    """The same class graded by stock nbgrader alone, serially: generate, autograde, feedback, export."""
+    workspace = tmp_path_factory.mktemp("stock")
+    for student, (build, _, _) in SUBMISSIONS.items():
+        folder = workspace / "submitted" / student / LESSON
+        folder.mkdir(parents=True)
+        nbformat.write(build(), folder / f"{LESSON}.ipynb")
+    flags = workspace_flags(workspace)
+    for step in (["generate_assignment", LESSON, "--force"], ["autograde", LESSON], ["generate_feedback", LESSON],
+                 ["export", f"--to={workspace / 'export.csv'}"]):
+        done = run_nbgrader([*step, *flags])
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return workspace
+
+
+def test_grades_match_stock_serial_nbgrader(graded, stock_graded):
+    """Does every student get the same score as stock, serial `nbgrader autograde` gives on the same notebooks?"""
+    workspace, _, _, _ = graded
+    stock = {row["student_id"]: float(row["score"]) for row in csv.DictReader((stock_graded / "export.csv").open())}
+    ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items() if s in SUBMISSIONS}
+    assert ours == stock
+    assert all((stock_graded / "feedback" / s / LESSON / f"{LESSON}.html").exists() for s in SUBMISSIONS)
+
+
+def test_grading_again_resumes_and_agrees(graded):
+    """Does a second run skip the students already graded, and report the same grades?"""
+    workspace, _, _, _ = graded
+    first = (workspace / "grades.csv").read_text()
+    stamps = {p: p.stat().st_mtime_ns for p in (workspace / "autograded").rglob("*.ipynb")}
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps, "finished students were graded again"
+    strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (drop seconds)
+    assert strip((workspace / "grades.csv").read_text()) == strip(first)
