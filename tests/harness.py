@@ -124,3 +124,27 @@ def _run_test(cell, namespace: dict) -> TestResult:
     if not message and err.getvalue() and not is_noise(err.getvalue()):
         message = f"wrote to stderr: {err.getvalue()[:200]}"
     return TestResult(meta["grade_id"], not message, 0.0 if message else points, points, message)
+
+
+def assert_full_marks(results: dict[str, TestResult], total: float) -> None:
+    """Every test passed, and the points add up to `total`."""
+    failed = {k: r.message for k, r in results.items() if not r.passed}
+    assert not failed
+    assert sum(r.points for r in results.values()) == sum(r.max_points for r in results.values()) == total
+
+
+def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, str],
+                  reference: dict[str, TestResult]) -> None:
+    """A wrong answer fails exactly the `expected` tests, each with its message fragment, and loses their points.
+
+    Only the tests of the exercises in `answers` run; the other exercises keep their reference answers.
+    """
+    results = run_exercises(assignment, answers, only=answers)
+    for grade_id, result in results.items():
+        if grade_id in expected:
+            assert not result.passed, f"{grade_id} should fail"
+            assert expected[grade_id] in result.message, result.message
+        else:
+            assert result.passed, f"{grade_id} should still pass: {result.message}"
+    lost = sum(r.max_points for r in results.values()) - sum(r.points for r in results.values())
+    assert lost == sum(reference[g].max_points for g in expected) > 0

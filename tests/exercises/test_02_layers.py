@@ -1,7 +1,7 @@
 """Lesson 02: the reference answers get full marks, and each wrong answer loses points with a message that teaches."""
 
 import pytest
-from harness import run_exercises, source_notebook
+from harness import assert_full_marks, assert_mutant, run_exercises, source_notebook
 
 LESSON = "02_layers"
 
@@ -113,9 +113,7 @@ def reference():
 
 def test_reference_gets_full_marks(reference):
     """Do the reference answers pass every test, hidden ones included, for full marks?"""
-    failed = {k: r.message for k, r in reference.items() if not r.passed}
-    assert not failed
-    assert sum(r.points for r in reference.values()) == sum(r.max_points for r in reference.values()) == 6
+    assert_full_marks(reference, 6)
 
 
 @pytest.mark.parametrize(
@@ -130,16 +128,7 @@ def test_equivalent_answer_passes(exercise, name):
 @pytest.mark.parametrize("name", MUTANTS)
 def test_mutant_loses_points_with_a_teaching_message(name, reference):
     """Does each wrong answer lose the points of the tests it breaks, with the message that names the fix?"""
-    answers, expected = MUTANTS[name]
-    results = run_exercises(LESSON, answers, only=answers)
-    for grade_id, result in results.items():
-        if grade_id in expected:
-            assert not result.passed, f"{grade_id} should fail for {name}"
-            assert expected[grade_id] in result.message
-        else:
-            assert result.passed, f"{grade_id} should still pass for {name}: {result.message}"
-    lost = sum(r.max_points for r in results.values()) - sum(r.points for r in results.values())
-    assert lost == sum(reference[g].max_points for g in expected) > 0
+    assert_mutant(LESSON, *MUTANTS[name], reference)
 
 
 def test_a_manual_written_answer_is_graded():

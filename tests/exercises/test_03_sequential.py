@@ -1,7 +1,7 @@
 """Lesson 03: the reference answers get full marks, and each wrong answer loses points with a message that teaches."""
 
 import pytest
-from harness import run_exercises
+from harness import assert_full_marks, assert_mutant, run_exercises
 
 LESSON = "03_sequential"
 
@@ -105,9 +105,7 @@ def reference():
 
 def test_reference_gets_full_marks(reference):
     """Do the reference answers pass every test, hidden ones included, for full marks?"""
-    failed = {k: r.message for k, r in reference.items() if not r.passed}
-    assert not failed
-    assert sum(r.points for r in reference.values()) == sum(r.max_points for r in reference.values()) == 8
+    assert_full_marks(reference, 8)
 
 
 @pytest.mark.parametrize("name", EQUIVALENTS)
@@ -121,13 +119,4 @@ def test_equivalent_formulation_passes(name):
 @pytest.mark.parametrize("name", MUTANTS)
 def test_mutant_loses_points_with_a_teaching_message(name, reference):
     """Does each wrong answer lose the points of the tests it breaks, with the message that names the fix?"""
-    answers, expected = MUTANTS[name]
-    results = run_exercises(LESSON, answers, only=answers)  # the other exercises keep their reference answers
-    for grade_id, result in results.items():
-        if grade_id in expected:
-            assert not result.passed, f"{grade_id} should fail for {name}"
-            assert expected[grade_id] in result.message
-        else:
-            assert result.passed, f"{grade_id} should still pass for {name}: {result.message}"
-    lost = sum(r.max_points for r in results.values()) - sum(r.points for r in results.values())
-    assert lost == sum(reference[g].max_points for g in expected) > 0
+    assert_mutant(LESSON, *MUTANTS[name], reference)
