@@ -23,6 +23,9 @@ c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
 os.makedirs(os.path.join(ROOT, "grading"), exist_ok=True)  # SQLite creates the file, not its folder
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "grading", "gradebook.db")
+# nbgrader's exchange, for release_assignment / fetch / submit and the students' Assignments panel.
+c.Exchange.root = os.path.join(ROOT, "grading", "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg-info"]
 
 # The student sees this where a solution was.

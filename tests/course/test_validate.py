@@ -4,23 +4,22 @@ import pytest
 
 from autograder.course import RELEASE, SOURCE, run_nbgrader
 
-LESSONS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
-
 
 def _notebook(root, lesson):
     (path,) = (root / lesson).glob("*.ipynb")
     return str(path)
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+# Lesson 03 is the foundation's end-to-end proof. The other lessons' test cells run in-process against their
+# reference answers (tests/exercises), and the browser tests run each lesson whole; keep the suite under 10 min.
+@pytest.mark.parametrize("lesson", ["03_sequential"])
 def test_instructor_notebook_passes_validate(lesson):
     """Does the instructor notebook, solutions in, pass every one of its tests under `nbgrader validate`?"""
     done = run_nbgrader(["validate", _notebook(SOURCE, lesson)])
     assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout
 
 
-# One lesson is enough here: tests/test_selfpaced.py shows, in-process, that every released lesson's visible tests
-# fail "not done yet", which is what --invert checks, at a tenth of the cost.
+# tests/test_selfpaced.py shows, in-process, that every released lesson's visible tests fail "not done yet".
 @pytest.mark.parametrize("lesson", ["03_sequential"])
 def test_student_notebook_fails_validate_invert(lesson):
     """Does the released notebook, answers empty, fail its tests as `nbgrader validate --invert` expects?"""

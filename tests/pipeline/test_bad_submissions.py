@@ -61,7 +61,7 @@ SUBMISSIONS = {
     "tampered-tests": (_tampered_tests, 0, ["it should be 16. You counted the weights", "output_layer_for"]),
     "endless-loop": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + RIGHT_COUNT + "while True:\n    pass\n"
-    )}), 0, ["timed out after 30 s in the cell that defines count_dense_params"]),
+    )}), 0, ["timed out after", "in the cell that defines count_dense_params"]),
     "process-storm": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import subprocess\nkids = [subprocess.Popen(['sleep', '600']) for _ in range(150)]\n" + RIGHT_COUNT
     )}), 0, ["started more than 64 processes"]),
@@ -189,7 +189,7 @@ def test_a_stopped_notebook_gets_feedback_with_the_reason(graded):
     """Does a stopped student's feedback page say why the notebook scored 0?"""
     workspace, _, _, _, _ = graded
     page = (workspace / "feedback" / "endless-loop" / LESSON / f"{LESSON}.html").read_text()
-    assert "timed out after 30 s in the cell that defines count_dense_params" in page
+    assert "timed out after" in page and "in the cell that defines count_dense_params" in page
 
 
 def test_feedback_hides_hidden_test_code(graded):
