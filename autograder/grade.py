@@ -15,7 +15,7 @@ import time
 import warnings
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 import nbformat
 

@@ -1,7 +1,6 @@
 """Lesson 01: the reference answers get full marks, each wrong answer loses points with a message that teaches,
 and the exam students never reach training."""
 
-import os
 
 import numpy as np
 import pytest
