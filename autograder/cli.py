@@ -19,7 +19,7 @@ def _grade(args: argparse.Namespace) -> int:
     workspace = Path(args.workspace)
     limits = Limits(
         cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
-        max_processes=args.max_processes, network=args.allow_network,
+        max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
     )
     started = time.monotonic()
 
@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per notebook (default: %(default)s)")
     grade.add_argument("--max-processes", type=int, default=defaults.max_processes,
                        help="processes per notebook (default: %(default)s)")
+    grade.add_argument("--threads", type=int, default=defaults.threads,
+                       help="CPU threads per notebook, 0 for TensorFlow's default (default: %(default)s)")
     grade.add_argument("--allow-network", action="store_true", help="let notebooks use the network (default: off)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded as they are")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,

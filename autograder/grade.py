@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator
@@ -93,11 +94,14 @@ def prepare(assignment: str, workspace: Path) -> tuple[float, bytes]:
     shutil.rmtree(template, ignore_errors=True)
     log = workspace / "logs" / "_generate_assignment.log"
     log.unlink(missing_ok=True)
-    for flags in (workspace_flags(workspace), workspace_flags(template)):
-        done = run_nbgrader(["generate_assignment", assignment, "--force", *flags], log=log)
-        if done.returncode != 0:
-            raise GradingError(f"nbgrader generate_assignment {assignment} failed: "
-                               f"{last_error(log.read_text(errors='replace'))} (see {log})")
+    with ThreadPoolExecutor(2) as pool:  # the class gradebook and the empty template, at once
+        runs = list(pool.map(
+            lambda args: run_nbgrader(["generate_assignment", assignment, "--force", *args[0]], log=args[1]),
+            [(workspace_flags(workspace), log), (workspace_flags(template), log.with_suffix(".template.log"))],
+        ))
+    if any(done.returncode != 0 for done in runs):
+        raise GradingError(f"nbgrader generate_assignment {assignment} failed: "
+                           f"{last_error(log.read_text(errors='replace'))} (see {log})")
     with Gradebook(_db(workspace)) as gradebook:
         max_score = float(gradebook.find_assignment(assignment).max_score)
     return max_score, (template / "gradebook.db").read_bytes()

@@ -21,3 +21,6 @@ class Limits:
     """How much output (stdout, stderr, results) the notebook may produce before it is stopped."""
     network: bool = False
     """Whether the notebook may use the network (off where the machine allows it)."""
+    threads: int = 1
+    """CPU threads TensorFlow may use in one notebook (0: its default, every core). Grading runs one notebook
+    per core, and tiny models train no slower on one thread than on several that fight over the cores."""

@@ -108,6 +108,9 @@ def run_task(task: GradeTask) -> GradeOutcome:
             *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
         ]
         env = tool_environment()
+        if task.limits.threads:
+            for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+                env[name] = str(task.limits.threads)
         if not task.limits.network and os.geteuid() == 0:
             env["KMW_IPC_PREFIX"] = str(scratch / "runtime" / "kernel")  # the kernel gets no network namespace
         outcome = run_supervised(command, env, task.limits, scratch, workspace, log)
