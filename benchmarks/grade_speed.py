@@ -20,13 +20,12 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import make_submission  # noqa: E402
+from harness import make_submission, submit  # noqa: E402
 
 from autograder.course import run_nbgrader, tool_environment, workspace_flags  # noqa: E402
 
@@ -40,9 +39,7 @@ def make_class(lesson: str, n: int, workspace: Path) -> None:
     """Write n submissions: every third one has a wrong answer."""
     for i in range(n):
         answers = WRONG.get(lesson, {}) if i % 3 == 2 else {}
-        folder = workspace / "submitted" / f"student-{i:03d}" / lesson
-        folder.mkdir(parents=True)
-        nbformat.write(make_submission(lesson, answers), folder / f"{lesson}.ipynb")
+        submit(workspace, f"student-{i:03d}", lesson, make_submission(lesson, answers))
 
 
 class PeakMemory(threading.Thread):

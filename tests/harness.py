@@ -148,3 +148,19 @@ def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, 
             assert result.passed, f"{grade_id} should still pass: {result.message}"
     lost = sum(r.max_points for r in results.values()) - sum(r.points for r in results.values())
     assert lost == sum(reference[g].max_points for g in expected) > 0
+
+
+def submit(workspace: Path, student: str, assignment: str, nb: nbformat.NotebookNode) -> Path:
+    """Hand in a notebook the way nbgrader collects it: `workspace/submitted/<student>/<assignment>/<assignment>.ipynb`."""
+    folder = workspace / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def sha256(path: Path) -> str:
+    """A file's content fingerprint, to prove it was not modified."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -55,8 +55,9 @@ def assert_reuses_layers(candidate: Any, original: Any) -> None:
             "Your function returned the very model it was given. Build a new Functional model around its layers. "
             + REUSE_HINT
         )
-    ids = {id(layer) for layer in _own_layers(candidate)}
-    missing = [layer.name for layer in _own_layers(original) if id(layer) not in ids]
+    theirs, given = _own_layers(candidate), _own_layers(original)
+    ids = {id(layer) for layer in theirs}
+    missing = [layer.name for layer in given if id(layer) not in ids]
     if missing:
         names = ", ".join(repr(n) for n in missing)
         raise AssertionError(
@@ -64,8 +65,8 @@ def assert_reuses_layers(candidate: Any, original: Any) -> None:
             "their weights. New layers, or copies such as `keras.models.clone_model`, start from new weights. "
             + REUSE_HINT
         )
-    known = {id(layer) for layer in _own_layers(original)}
-    extra = [layer.name for layer in _own_layers(candidate) if id(layer) not in known]
+    known = {id(layer) for layer in given}
+    extra = [layer.name for layer in theirs if id(layer) not in known]
     if extra:
         names = ", ".join(repr(n) for n in extra)
         raise AssertionError(

@@ -5,7 +5,6 @@ cannot help each other share a student, so that the class needs few kernels.
 """
 
 import csv
-import hashlib
 import os
 import socket
 import subprocess
@@ -14,7 +13,7 @@ import sys
 import nbformat
 import psutil
 import pytest
-from harness import make_submission, solutions
+from harness import make_submission, sha256, solutions, submit
 
 from autograder.course import ROOT
 
@@ -119,20 +118,14 @@ def _layouts(workspace):
     }
 
 
-def _sha(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade the whole hostile class in one batch, with short limits."""
     workspace = tmp_path_factory.mktemp("hostile")
     for student, (build, _, _) in SUBMISSIONS.items():
-        folder = workspace / "submitted" / student / LESSON
-        folder.mkdir(parents=True)
-        nbformat.write(build(), folder / f"{LESSON}.ipynb")
+        submit(workspace, student, LESSON, build())
     layouts = _layouts(workspace)
-    before = {p: _sha(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
+    before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
     command = [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
                "--cell-timeout", "30", "--notebook-timeout", "60"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -171,7 +164,7 @@ def test_broken_layouts_and_shadowing_files(graded):
 def test_originals_are_unchanged(graded):
     """Are all submitted files byte for byte as handed in?"""
     _, _, before, _, _ = graded
-    assert {p: _sha(p) for p in before} == before
+    assert {p: sha256(p) for p in before} == before
 
 
 def test_the_gradebook_agrees_with_grades_csv(graded):

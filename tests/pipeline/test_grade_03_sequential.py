@@ -1,13 +1,11 @@
 """The whole grading pipeline on lesson 03, with stock nbgrader underneath, on submissions built from course/."""
 
 import csv
-import hashlib
 import subprocess
 import sys
 
-import nbformat
 import pytest
-from harness import make_submission
+from harness import make_submission, sha256, submit
 
 from autograder.course import ROOT, run_nbgrader, workspace_flags
 
@@ -38,23 +36,17 @@ SUBMISSIONS = {
 }
 
 
-def _sha(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade a class of five (one of them sent a broken file) with `python -m autograder grade`."""
     workspace = tmp_path_factory.mktemp("workspace")
     for student, (build, _, _) in SUBMISSIONS.items():
-        folder = workspace / "submitted" / student / LESSON
-        folder.mkdir(parents=True)
-        nbformat.write(build(), folder / f"{LESSON}.ipynb")
+        submit(workspace, student, LESSON, build())
     broken = workspace / "submitted" / "broken-json" / LESSON
     broken.mkdir(parents=True)
     (broken / f"{LESSON}.ipynb").write_text('{"cells": [')
-    before = {p: _sha(p) for p in (workspace / "submitted").rglob("*.ipynb")}
-    course_files = {p: _sha(p) for folder in ("source", "course") for p in (ROOT / folder).rglob("*") if p.is_file()}
+    before = {p: sha256(p) for p in (workspace / "submitted").rglob("*.ipynb")}
+    course_files = {p: sha256(p) for folder in ("source", "course") for p in (ROOT / folder).rglob("*") if p.is_file()}
     done = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
         capture_output=True, text=True, cwd=workspace,
@@ -104,7 +96,7 @@ def test_feedback_shows_the_teaching_message(graded, student):
 def test_submissions_are_never_modified(graded):
     """Are the submitted files byte for byte what the students handed in?"""
     _, _, before, _ = graded
-    assert {p: _sha(p) for p in before} == before
+    assert {p: sha256(p) for p in before} == before
 
 
 def test_stock_export_agrees_with_grades_csv(graded):
@@ -121,7 +113,7 @@ def test_stock_export_agrees_with_grades_csv(graded):
 def test_nothing_is_written_into_the_repository(graded):
     """Does grading in a workspace leave every file of source/ and course/ as it was?"""
     *_, course_files = graded
-    assert {p: _sha(p) for p in course_files if p.exists()} == course_files
+    assert {p: sha256(p) for p in course_files if p.exists()} == course_files
 
 
 # Full marks and partial marks; two kernels keep the comparison cheap.
@@ -132,12 +124,8 @@ STOCK_COMPARED = {"passes-all", "wrong-units-and-loss"}
 def stock_graded(tmp_path_factory):
     """Part of the same class graded by stock nbgrader alone, serially: generate, autograde, feedback, export."""
     workspace = tmp_path_factory.mktemp("stock")
-    for student, (build, _, _) in SUBMISSIONS.items():
-        if student not in STOCK_COMPARED:
-            continue
-        folder = workspace / "submitted" / student / LESSON
-        folder.mkdir(parents=True)
-        nbformat.write(build(), folder / f"{LESSON}.ipynb")
+    for student in STOCK_COMPARED:
+        submit(workspace, student, LESSON, SUBMISSIONS[student][0]())
     flags = workspace_flags(workspace)
     for step in (["generate_assignment", LESSON, "--force"], ["autograde", LESSON], ["generate_feedback", LESSON],
                  ["export", f"--to={workspace / 'export.csv'}"]):
