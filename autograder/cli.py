@@ -31,7 +31,7 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         grades = grade_assignment(
             args.assignment, workspace, progress=progress, limits=limits, force=args.force,
-            workers=args.workers, scheduler=args.scheduler,
+            workers=args.workers, scheduler=args.scheduler, judge=not args.no_judge,
         )
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="submissions graded at once on this machine (default: the number of cores, %(default)s)")
     grade.add_argument("--scheduler", default=None,
                        help="grade on an existing Dask cluster instead, for example tcp://10.0.0.5:8786")
+    grade.add_argument("--no-judge", action="store_true",
+                       help="trust the tests' verdicts in each student's kernel, as stock nbgrader does (default: "
+                            "run them again outside it, so that no answer cell can disarm them)")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser("check", help="check your own notebook against its visible tests (learners)")

@@ -22,6 +22,7 @@ import nbformat
 
 from .course import RELEASE, SOURCE, run_nbgrader, workspace_flags
 from .doctor import belongs_elsewhere
+from .judge import plan_for
 from .limits import Limits
 from .notebook_cells import failure_message, is_test_cell, nbgrader_meta
 from .results import StudentGrade
@@ -237,6 +238,7 @@ def grade_assignment(
     force: bool = False,
     workers: int = 1,
     scheduler: str | None = None,
+    judge: bool = True,
 ) -> list[StudentGrade]:
     """Grade every submission of `assignment` found in `workspace/submitted`.
 
@@ -248,6 +250,8 @@ def grade_assignment(
         force: grade again submissions already graded in their current state.
         workers: how many submissions to grade at once on this machine.
         scheduler: the address of a Dask scheduler (`tcp://host:port`) to grade on instead.
+        judge: also run the tests outside each student's kernel (`judge.py`); a test then scores only when both
+            verdicts pass. False leaves nbgrader's verdicts alone.
 
     Returns:
         One `StudentGrade` per student folder, sorted by student id.
@@ -258,6 +262,7 @@ def grade_assignment(
     notebooks = expected_notebooks(assignment)
     ids = students(workspace)
     max_score, template = prepare(assignment, workspace)
+    plans = tuple(plan_for(SOURCE / assignment / name) for name in notebooks) if judge else ()
     results: dict[str, StudentGrade] = {}
     tasks, fingerprints, started = [], {}, {}
 
@@ -284,7 +289,7 @@ def grade_assignment(
         staged = workspace / "staged" / student / assignment
         notes = stage(original, staged, RELEASE / assignment)
         files = {str(p.relative_to(staged)): p.read_bytes() for p in sorted(staged.rglob("*")) if p.is_file()}
-        tasks.append(GradeTask(assignment, student, files, template, limits))
+        tasks.append(GradeTask(assignment, student, files, template, limits, plans))
         if notes:
             (workspace / "logs").mkdir(parents=True, exist_ok=True)
             (workspace / "logs" / f"{student}.staging.log").write_text("\n".join(notes) + "\n")

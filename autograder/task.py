@@ -17,7 +17,9 @@ from pathlib import Path
 import psutil
 
 from .course import tool_environment, workspace_flags
+from .judge import Judge, JudgePlan
 from .limits import Limits
+from .overrule import add_serve_cell, overrule
 from .sandbox import run_supervised
 
 
@@ -35,6 +37,8 @@ class GradeTask:
     """A gradebook holding the assignment and no students (the template the worker grades into)."""
     limits: Limits = Limits()
     """What the student's notebook may use."""
+    judge: tuple[JudgePlan, ...] = ()
+    """How to judge each notebook outside the student's kernel (none: nbgrader's verdicts alone)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class GradeOutcome:
     """Wall time of the task."""
     peak_rss_mb: float = 0.0
     """Peak resident memory of the worker process, in MiB."""
+    overruled: tuple[str, ...] = ()
+    """Tests that passed in the student's kernel but failed when judged outside it: `grade id: message`."""
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
@@ -100,7 +106,9 @@ def run_task(task: GradeTask) -> GradeOutcome:
         root = Path(tmp)
         workspace, scratch = root / "workspace", root / "scratch"
         scratch.mkdir()
-        _write_tree(workspace / "submitted" / task.student / task.assignment, task.files)
+        submitted = workspace / "submitted" / task.student / task.assignment
+        _write_tree(submitted, task.files)
+        judges, notes = _start_judges(task, submitted, scratch)
         (workspace / "gradebook.db").write_bytes(task.gradebook)
         log = workspace / "logs" / "autograde.log"
         command = [
@@ -113,8 +121,18 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 env[name] = str(task.limits.threads)
         if not task.limits.network and os.geteuid() == 0:
             env["KMW_IPC_PREFIX"] = str(scratch / "runtime" / "kernel")  # the kernel gets no network namespace
+        for judge in judges:
+            judge.start()
         outcome = run_supervised(command, env, task.limits, scratch, workspace, log)
+        for judge in judges:
+            judge.finished.set()
+            judge.join(task.limits.cell_seconds)
+            if judge.own_error:
+                notes.append(f"{judge.plan.notebook}: the judge failed, nbgrader's verdicts stand: {judge.own_error}")
+            elif judge.error:
+                notes.append(f"{judge.plan.notebook}: {judge.error}")
         text = log.read_text(errors="replace") if log.exists() else ""
+        text += "".join(f"[judge] {note}\n" for note in notes)
         folder = workspace / "autograded" / task.student / task.assignment
         peak = psutil.Process().memory_info().rss / 2**20
         seconds = time.monotonic() - started
@@ -129,7 +147,28 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 reason = f"autograde failed: {last_error(text)}"
             return GradeOutcome(task.student, False, reason, log=text, seconds=seconds, peak_rss_mb=peak)
         scores, comments = _read_grades(workspace / "gradebook.db", task.assignment, task.student)
-        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak)
+        overruled = tuple(overrule(folder, scores, judges))
+        text += "".join(f"[judge] overruled {line}\n" for line in overruled)
+        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak,
+                            overruled)
+
+
+def _start_judges(task: GradeTask, submitted: Path, scratch: Path) -> tuple[list[Judge], list[str]]:
+    """Prepare a judge per notebook, and add the cell that lets each one call the student's functions."""
+    judges, notes = [], []
+    for plan in task.judge:
+        path = submitted / plan.notebook
+        if not path.is_file():
+            continue
+        socket_path = scratch / f"answers-{len(judges)}.sock"
+        try:
+            judge = Judge(plan, socket_path, timeout=task.limits.cell_seconds)
+        except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: grade as stock nbgrader does)
+            notes.append(f"not judged outside the kernel: the set-up cells failed ({type(error).__name__}: {error})")
+            continue
+        if add_serve_cell(path, socket_path):
+            judges.append(judge)
+    return judges, notes
 
 
 def last_error(log: str) -> str:

@@ -73,7 +73,7 @@ def make_submission(assignment: str, answers: dict[str, str] | None = None, solv
 
 
 def run_exercises(
-    assignment: str, answers: dict[str, str] | None = None, only: Iterable[str] | None = None
+    assignment: str, answers: dict[str, str] | None = None, only: Iterable[str] | None = None, judged: bool = True
 ) -> dict[str, TestResult]:
     """Run set-up, answer and test cells (hidden tests included) in this process; return each test's result.
 
@@ -81,6 +81,8 @@ def run_exercises(
         assignment: the lesson folder.
         answers: code for some answer cells, by grade id; the others get the reference answer.
         only: run just the tests whose grade id starts with one of these exercise ids (default: all).
+        judged: also judge the answers as grading does, outside the "kernel" (`autograder.judge`, every value
+            turned into bytes and back), and fail unless both verdicts agree on every test.
 
     A test fails, as in nbgrader, when it raises or writes to stderr (TensorFlow noise aside).
     """
@@ -106,7 +108,23 @@ def run_exercises(
                 results[meta["grade_id"]] = _run_test(cell, namespace)
     finally:
         os.chdir(cwd)
+    if judged:
+        outside = judge_exercises(assignment, namespace, results)
+        disagree = {g: (results[g].message, outside[g].message) for g in results if results[g].passed != outside[g].passed}
+        assert not disagree, f"the judge and the kernel disagree (kernel message, judge message): {disagree}"
     return results
+
+
+def judge_exercises(assignment: str, kernel: dict, tests: Iterable[str]) -> dict[str, TestResult]:
+    """Judge the answers defined in the namespace `kernel` the way grading does, for the named tests."""
+    from dataclasses import replace
+
+    from autograder import judge
+
+    plan = judge.plan_for(notebook_path(SOURCE, assignment))
+    plan = replace(plan, tests=tuple(t for t in plan.tests if t.grade_id in set(tests)))
+    connection = judge.LocalConnection(kernel)
+    return judge.run_tests(plan, judge.prepare(plan, connection), connection)
 
 
 def _run_test(cell, namespace: dict) -> TestResult:

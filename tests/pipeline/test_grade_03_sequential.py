@@ -24,6 +24,14 @@ MSE = '''def compile_for_exam(model):
     model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
     return model
 '''
+# The same wrong answers, with an answer cell that disarms the grader's tools in the student's own kernel.
+DISARMS = WRONG_UNITS + MSE + '''
+from autograder import checks
+for name in dir(checks):
+    if name.startswith("assert_"):
+        setattr(checks, name, lambda *args, **kwargs: None)
+keras.Model.count_params = lambda self: (16 + 1) * 8 + 17 * 8 + 9
+'''
 # student id -> (notebook, expected autograded score out of 8, message expected in feedback)
 SUBMISSIONS = {
     "passes-all": (lambda: make_submission(LESSON), 8, None),
@@ -32,6 +40,10 @@ SUBMISSIONS = {
     "wrong-units-and-loss": (
         lambda: make_submission(LESSON, {"build_sequential_model": WRONG_UNITS, "compile_for_exam": MSE}),
         5, "Change its units to 8",
+    ),
+    "disarms-the-checks": (
+        lambda: make_submission(LESSON, {"build_sequential_model": DISARMS, "compile_for_exam": MSE}),
+        5, "Checked again outside your notebook, this test failed: Layer 2 should be Dense(8, activation='relu')",
     ),
 }
 
@@ -116,15 +128,17 @@ def test_nothing_is_written_into_the_repository(graded):
     assert {p: sha256(p) for p in course_files if p.exists()} == course_files
 
 
-# Full marks and partial marks; two kernels keep the comparison cheap.
+# Full marks and partial marks; two kernels keep the comparison cheap. Stock nbgrader trusts the kernel, so it
+# gives the student who disarms the checks the points the judge takes away.
 STOCK_COMPARED = {"passes-all", "wrong-units-and-loss"}
+CHEATS_STOCK = {"disarms-the-checks": 8}
 
 
 @pytest.fixture(scope="module")
 def stock_graded(tmp_path_factory):
     """Part of the same class graded by stock nbgrader alone, serially: generate, autograde, feedback, export."""
     workspace = tmp_path_factory.mktemp("stock")
-    for student in STOCK_COMPARED:
+    for student in STOCK_COMPARED | set(CHEATS_STOCK):
         submit(workspace, student, LESSON, SUBMISSIONS[student][0]())
     flags = workspace_flags(workspace)
     for step in (["generate_assignment", LESSON, "--force"], ["autograde", LESSON], ["generate_feedback", LESSON],
@@ -139,8 +153,18 @@ def test_grades_match_stock_serial_nbgrader(graded, stock_graded):
     workspace, _, _, _ = graded
     stock = {row["student_id"]: float(row["score"]) for row in csv.DictReader((stock_graded / "export.csv").open())}
     ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items() if s in STOCK_COMPARED}
-    assert ours == stock and set(stock) == STOCK_COMPARED
+    assert ours == {s: stock[s] for s in STOCK_COMPARED} and set(stock) == STOCK_COMPARED | set(CHEATS_STOCK)
     assert all((stock_graded / "feedback" / s / LESSON / f"{LESSON}.html").exists() for s in STOCK_COMPARED)
+
+
+def test_stock_nbgrader_is_fooled_where_the_judge_is_not(graded, stock_graded):
+    """Does an answer cell that disarms the checks fool stock nbgrader, but not our grading?"""
+    workspace, _, _, _ = graded
+    stock = {row["student_id"]: float(row["score"]) for row in csv.DictReader((stock_graded / "export.csv").open())}
+    ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items()}
+    for student, fooled in CHEATS_STOCK.items():
+        assert stock[student] == fooled and ours[student] == SUBMISSIONS[student][1] < fooled
+        assert "Checked again outside your notebook" in _rows(workspace / "grades.csv")[student]["reason"]
 
 
 def test_grading_again_resumes_and_agrees(graded):

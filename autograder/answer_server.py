@@ -1,0 +1,116 @@
+"""The kernel's side of judging outside the kernel: call the student's functions when the grader asks.
+
+While grading, a last cell added to the student's notebook runs `serve()`. The grader (`judge.py`) connects
+over a Unix socket in the kernel's scratch folder and sends calls such as `build_sequential_model(8)`; this side
+calls the student's function and sends back the result as data (`wire.py`), with the new state of any model it
+was given (weights, compile settings). Nothing here decides a grade: everything it sends is checked by the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from .wire import Decoder, Encoder, WireError, model_to_bytes, receive, send
+
+SOCKET_VARIABLE = "KMW_ANSWER_SOCKET"
+"""The environment variable that holds the socket's path."""
+SERVE_CELL = "import autograder.answer_server as _kmw_answers\n_kmw_answers.serve()"
+"""The cell the grader adds at the end of a notebook."""
+
+
+def models_in(args: list, kwargs: dict) -> list[Any]:
+    """The Keras models among a call's arguments, in order: positional first, then by keyword."""
+    import keras
+
+    return [value for value in [*args, *kwargs.values()] if isinstance(value, keras.Model)]
+
+
+def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+    """Answer one request from the grader.
+
+    Args:
+        namespace: the notebook's variables.
+        header: `{"op": "call", "name": ..., "args": [...], "kwargs": {...}}`, values as `wire` trees.
+        blobs: the binary parts of the arguments.
+
+    Returns:
+        The reply: `status` `ok` with the `result` and the `arg_models` (new state of each model argument),
+        `raised` with the error's `type` and `message`, or `missing` when the name is not defined.
+    """
+    if header.get("op") != "call" or not isinstance(header.get("name"), str):
+        return {"status": "bad_request"}, {}
+    name = header["name"]
+    if name not in namespace:
+        return {"status": "missing"}, {}
+    decoder = Decoder(blobs)
+    try:
+        args = [decoder.decode(node) for node in header.get("args", [])]
+        kwargs = {str(key): decoder.decode(node) for key, node in dict(header.get("kwargs", {})).items()}
+    except WireError as error:
+        return {"status": "bad_request", "message": str(error)}, {}
+    known = models_in(args, kwargs)
+    try:
+        result = namespace[name](*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
+        return {"status": "raised", "type": type(error).__name__, "message": str(error)[:4000]}, {}
+    encoder = Encoder(known_models=known)
+    node = encoder.encode(result)
+    state = []
+    for model in known:
+        try:
+            state.append(encoder.add_blob(model_to_bytes(model)))
+        except Exception:  # noqa: BLE001 (a model that cannot be saved keeps the grader's copy)
+            state.append(None)
+    return {"status": "ok", "result": node, "arg_models": state}, encoder.blobs
+
+
+def _user_namespace() -> dict:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return shell.user_ns
+    except ImportError:
+        pass
+    import __main__
+
+    return vars(__main__)
+
+
+def serve(path: str | None = None, wait_seconds: float = 30.0) -> None:
+    """Answer the grader's calls until it says it is done; return at once when no grader is listening.
+
+    Args:
+        path: the socket's path; by default the environment variable KMW_ANSWER_SOCKET.
+        wait_seconds: how long to wait for the grader to connect.
+    """
+    path = path or os.environ.get(SOCKET_VARIABLE)
+    if not path:
+        return
+    namespace = _user_namespace()
+    if os.path.exists(path):
+        os.unlink(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(path)
+        server.listen(1)
+        server.settimeout(wait_seconds)
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            return
+        connection.settimeout(None)
+        with connection:
+            while True:
+                try:
+                    header, blobs = receive(connection)
+                except (WireError, OSError):
+                    return
+                if header.get("op") == "done":
+                    return
+                send(connection, *handle(namespace, header, blobs))
+    finally:
+        server.close()
