@@ -39,6 +39,18 @@ c.ExecutePreprocessor.timeout = 120
 c.IgnorePattern.pattern = NOISE_PATTERN
 c.IgnorePattern.enabled = True
 
+# Keep at most this much of a notebook's output while it runs (stock nbgrader keeps all of it until the end).
+c.Autograde.autograde_preprocessors = [
+    "autograder.bounded_execute.BoundedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.BoundedExecute.max_output_bytes = int(float(os.environ.get("KMW_MAX_OUTPUT_MB", "20")) * 2**20)
+
 # Feedback shows each hidden test's result and message, but not its code (stock nbgrader shows it all).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

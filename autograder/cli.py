@@ -20,6 +20,7 @@ def _grade(args: argparse.Namespace) -> int:
     limits = Limits(
         cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
         max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
+        max_output_mb=args.max_output_mb,
     )
     started = time.monotonic()
 
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per notebook (default: %(default)s)")
     grade.add_argument("--max-processes", type=int, default=defaults.max_processes,
                        help="processes per notebook (default: %(default)s)")
+    grade.add_argument("--max-output-mb", type=int, default=defaults.max_output_mb,
+                       help="output kept per notebook; the rest is dropped with a note (default: %(default)s)")
     grade.add_argument("--threads", type=int, default=defaults.threads,
                        help="CPU threads per notebook, 0 for TensorFlow's default (default: %(default)s)")
     grade.add_argument("--allow-network", action="store_true", help="let notebooks use the network (default: off)")

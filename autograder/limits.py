@@ -18,7 +18,8 @@ class Limits:
     max_processes: int = 64
     """How many processes the notebook may run at once."""
     max_output_mb: int = 20
-    """How much output (stdout, stderr, results) the notebook may produce before it is stopped."""
+    """How much output (stdout, stderr, results) of the notebook the grader keeps; the rest is dropped as it arrives,
+    with a note, and the notebook is graded as usual."""
     network: bool = False
     """Whether the notebook may use the network (off where the machine allows it)."""
     threads: int = 1

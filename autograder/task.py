@@ -116,6 +116,7 @@ def run_task(task: GradeTask) -> GradeOutcome:
             *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
         ]
         env = tool_environment()
+        env["KMW_MAX_OUTPUT_MB"] = str(task.limits.max_output_mb)
         if task.limits.threads:
             for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
                 env[name] = str(task.limits.threads)

@@ -53,6 +53,27 @@ def _slow_with_copied_tests():
     return nb
 
 
+# Cheat 17: a count that equals anything, and a Keras whose count_params agrees, fool the tests in the kernel.
+FORGES_EQUALITY = '''
+class Anything(int):
+    __eq__ = lambda self, other: True
+    __ne__ = lambda self, other: False
+    __hash__ = int.__hash__
+    __add__ = __radd__ = lambda self, other: self
+keras.Model.count_params = lambda self: Anything(0)
+def count_dense_params(n_inputs, n_units):
+    return Anything(0)
+'''
+# Cheat 17, stronger: every later cell, tests included, is rewritten to nothing before it runs.
+BLANKS_LATER_CELLS = '''
+import ast
+class Blank(ast.NodeTransformer):
+    def visit_Module(self, node):
+        return ast.Module(body=[], type_ignores=[])
+get_ipython().ast_transformers.append(Blank())
+''' + WRONG_COUNT
+OUTSIDE = "Checked again outside your notebook, this test failed"
+
 # student id -> (notebook, expected score, fragments of the reason); None: any score below full marks.
 SUBMISSIONS = {
     "passes-all": (lambda: make_submission(LESSON), FULL, []),
@@ -89,6 +110,12 @@ SUBMISSIONS = {
     }), 0, ["count_dense_params", "output_layer_for"]),
     "another-assignment": (lambda: make_submission("03_sequential", solve=False), 0,
                            ["is the notebook of assignment 03_sequential"]),
+    "prints-200-mb": (lambda: make_submission(LESSON, {"count_dense_params": (
+        "for _ in range(200):\n    print('x' * 2**20)\n" + RIGHT_COUNT)}), FULL, []),
+    "forges-equality": (lambda: make_submission(LESSON, {"count_dense_params": FORGES_EQUALITY}), 3,
+                        [f"{OUTSIDE}: count_dense_params(3, 4) returned 0; it should be 16"]),
+    "blanks-the-tests": (lambda: make_submission(LESSON, {"count_dense_params": BLANKS_LATER_CELLS}), 0,
+                         ["The grader could not check this test outside your notebook: the notebook ended"]),
 }
 NEED_ROOT = {"sneaky"}
 
@@ -118,6 +145,18 @@ def _layouts(workspace):
     }
 
 
+NOTEBOOK_SECONDS = 60
+
+
+def batch_bound(notebooks: int, workers: int = os.cpu_count() or 1) -> float:
+    """The longest the batch may take if every limit holds: each notebook stopped by its own timeout at worst.
+
+    Not a speed test: a batch this slow means a notebook escaped its limits (a hang), whatever the machine.
+    """
+    rounds = -(-notebooks // min(workers, notebooks))
+    return 120 + rounds * (NOTEBOOK_SECONDS + 30)  # start-up and feedback; per notebook, its limit and clean-up
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade the whole hostile class in one batch, with short limits."""
@@ -127,15 +166,20 @@ def graded(tmp_path_factory):
     layouts = _layouts(workspace)
     before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
     command = [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
-               "--cell-timeout", "30", "--notebook-timeout", "60"]
-    done = subprocess.run(command, capture_output=True, text=True)
-    rows = {row["student_id"]: row for row in csv.DictReader((workspace / "grades.csv").open())}
+               "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=batch_bound(len(SUBMISSIONS)))
+    except subprocess.TimeoutExpired as expired:
+        done = subprocess.CompletedProcess(command, None, str(expired.stdout), str(expired.stderr))
+    grades = workspace / "grades.csv"
+    rows = {row["student_id"]: row for row in csv.DictReader(grades.open())} if grades.exists() else {}
     return workspace, done, before, rows, layouts
 
 
 def test_the_batch_survives(graded):
-    """Does grading finish with a row for every student, whatever their notebook did?"""
+    """Does grading finish, within the bound its limits set, with a row for every student, whatever their notebook did?"""
     _, done, _, rows, layouts = graded
+    assert done.returncode is not None, f"the batch ran past {batch_bound(len(SUBMISSIONS)):.0f} s: {done.stdout[-2000:]}"
     assert done.returncode == 0, done.stdout + done.stderr
     assert set(rows) == set(SUBMISSIONS) | set(layouts)
     assert {row["max_score"] for row in rows.values()} == {"8"}, "copied test cells must not add points"
@@ -183,6 +227,15 @@ def test_a_stopped_notebook_gets_feedback_with_the_reason(graded):
     workspace, _, _, _, _ = graded
     page = (workspace / "feedback" / "endless-loop" / LESSON / f"{LESSON}.html").read_text()
     assert "timed out after" in page and "in the cell that defines count_dense_params" in page
+
+
+def test_a_flood_of_output_is_cut_not_kept(graded):
+    """Does a notebook that prints 200 MB keep only the first 20 MB, with a note, and still get its grade?"""
+    workspace, _, _, rows, _ = graded
+    autograded = workspace / "autograded" / "prints-200-mb" / LESSON / f"{LESSON}.ipynb"
+    assert autograded.stat().st_size < 25 * 2**20
+    assert "The output stops here: this notebook printed more than 20 MB" in autograded.read_text()
+    assert float(rows["prints-200-mb"]["score"]) == FULL
 
 
 def test_feedback_hides_hidden_test_code(graded):
