@@ -14,10 +14,8 @@ from typing import Any
 
 from .wire import Decoder, Encoder, WireError, model_to_bytes, receive, send
 
-SOCKET_VARIABLE = "KMW_ANSWER_SOCKET"
-"""The environment variable that holds the socket's path."""
-SERVE_CELL = "import autograder.answer_server as _kmw_answers\n_kmw_answers.serve()"
-"""The cell the grader adds at the end of a notebook."""
+SERVE_CELL = "import autograder.answer_server as _kmw_answers\n_kmw_answers.serve({path!r})"
+"""The cell the grader adds at the end of a notebook (`path`: the socket's path)."""
 
 
 def models_in(args: list, kwargs: dict) -> list[Any]:
@@ -80,17 +78,15 @@ def _user_namespace() -> dict:
     return vars(__main__)
 
 
-def serve(path: str | None = None, wait_seconds: float = 30.0) -> None:
-    """Answer the grader's calls until it says it is done; return at once when no grader is listening.
+def serve(path: str, wait_seconds: float = 30.0, namespace: dict | None = None) -> None:
+    """Answer the grader's calls until it says it is done, or until no grader connects within `wait_seconds`.
 
     Args:
-        path: the socket's path; by default the environment variable KMW_ANSWER_SOCKET.
+        path: the socket's path, in the kernel's scratch folder.
         wait_seconds: how long to wait for the grader to connect.
+        namespace: where the student's functions are; by default the notebook's variables.
     """
-    path = path or os.environ.get(SOCKET_VARIABLE)
-    if not path:
-        return
-    namespace = _user_namespace()
+    namespace = _user_namespace() if namespace is None else namespace
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

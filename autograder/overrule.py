@@ -28,8 +28,7 @@ def add_serve_cell(path: Path, socket_path: Path) -> bool:
         nb = nbformat.read(path, as_version=4)
     except Exception:  # noqa: BLE001 (nbgrader reports an unreadable notebook itself)
         return False
-    code = SERVE_CELL.replace("serve()", f"serve({str(socket_path)!r})")
-    cell = nbformat.v4.new_code_cell(code)
+    cell = nbformat.v4.new_code_cell(SERVE_CELL.format(path=str(socket_path)))
     cell.metadata[MARK] = True
     nb.cells.append(cell)
     nbformat.write(nb, path)

@@ -1,0 +1,257 @@
+"""The judge outside the kernel: what crosses from the student's kernel is data, and forgeries gain nothing.
+
+These tests run the judge against a namespace in this process (`LocalConnection`, every message turned into
+bytes and back) or against `answer_server.serve` on a real Unix socket. The pipeline tests grade real cheating
+notebooks end to end.
+"""
+
+import socket
+import threading
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from keras import layers
+
+from autograder import judge, wire
+from autograder.answer_server import handle, serve
+from autograder.overrule import MARK, PREFIX, add_serve_cell, overrule
+from autograder import results
+
+
+class Anything(int):
+    """A forged answer: equal to everything."""
+
+    __eq__ = lambda self, other: True  # noqa: E731
+    __ne__ = lambda self, other: False  # noqa: E731
+    __hash__ = int.__hash__
+
+
+def roundtrip(value, known=None):
+    encoder = wire.Encoder(known)
+    node = encoder.encode(value)
+    return wire.Decoder(dict(encoder.blobs), known).decode(node)
+
+
+def tiny_model():
+    return keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, activation="relu"), layers.Dense(1)])
+
+
+def test_a_forged_number_arrives_as_the_plain_number_it_holds():
+    """Does a value that claims to equal everything arrive as the plain int it really holds?"""
+    value = roundtrip(Anything(0))
+    assert type(value) is int and value == 0 and value != 16
+
+
+def test_plain_values_survive_the_trip():
+    """Do numbers, strings, tuples, dicts, arrays and numpy scalars arrive as they left?"""
+    sent = {"pair": (1, "sigmoid"), "list": [0.5, None, True], "array": np.arange(6).reshape(2, 3),
+            "scalar": np.float32(0.75)}
+    got = roundtrip(sent)
+    assert got["pair"] == (1, "sigmoid") and isinstance(got["pair"], tuple) and got["list"] == [0.5, None, True]
+    assert np.array_equal(got["array"], sent["array"]) and got["scalar"] == np.float32(0.75)
+
+
+def test_objects_that_need_pickles_arrive_as_opaque_stand_ins():
+    """Do an array of objects and an unknown object arrive as opaque stand-ins, never unpickled?"""
+    got = roundtrip([np.array([object()], dtype=object), object()])
+    assert all(isinstance(item, wire.Opaque) for item in got)
+
+
+@pytest.mark.parametrize("node", [
+    {"t": "exec", "v": "import os"},
+    {"t": "array", "blob": "missing"},
+    {"t": "py", "v": {"nested": "dict"}},
+    {"t": "dict", "items": [[{"t": "list", "items": []}, {"t": "py", "v": 1}]]},
+    "not a node",
+])
+def test_malformed_values_are_refused(node):
+    """Is a value of an unknown kind, with a missing blob, or with an unhashable key refused with WireError?"""
+    with pytest.raises(wire.WireError):
+        wire.Decoder({}).decode(node)
+
+
+def test_a_model_arrives_as_a_real_model_with_its_weights_and_compile_settings():
+    """Does a model arrive as a Keras model that predicts the same and keeps its compile settings?"""
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    got = roundtrip(model)
+    x = np.ones((2, 3), dtype="float32")
+    assert isinstance(got, keras.Model) and got is not model
+    assert np.allclose(got.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert got.get_compile_config()["loss"] == "mse"
+
+
+def test_a_model_with_a_lambda_layer_is_refused_not_run():
+    """Is a model holding a Lambda layer refused with a message for the student, instead of running its code?"""
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Lambda(lambda t: t * 2), layers.Dense(1)])
+    with pytest.raises(wire.UnreadableModel, match="without Lambda layers"):
+        roundtrip(model)
+
+
+def test_a_false_claim_of_reused_layers_links_nothing():
+    """Does a model whose layers only claim to be the argument's own keep its own layers?"""
+    original = tiny_model()
+    fresh = tiny_model()  # the same shapes, other weights
+    encoder = wire.Encoder()
+    node = encoder.encode(fresh)
+    node["reused"] = [[0, 0, 0], [1, 0, 1]]  # the forged claim
+    got = wire.Decoder(dict(encoder.blobs), [original]).decode(node)
+    assert not any(mine is theirs for mine in got.layers for theirs in original.layers)
+
+
+def test_a_true_reuse_comes_back_as_the_graders_own_layers():
+    """Does a model built from the argument's layers come back built from the grader's own layer objects?"""
+    original = tiny_model()
+    namespace = {"convert": lambda m: keras.Model(m.inputs, m.layers[-1](m.layers[0](m.inputs[0])))}
+    connection = judge.LocalConnection(namespace)
+    got = judge.RemoteFunction("convert", connection)(original)
+    assert [layer is theirs for layer, theirs in zip(got.layers[1:], original.layers)] == [True, True]
+
+
+def test_a_model_argument_comes_back_trained():
+    """Does a function that trains the model it is given leave the grader's copy trained too?"""
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    namespace = {"train": lambda m, x, y: m.fit(x, y, epochs=2, verbose=0)}
+    history = judge.RemoteFunction("train", judge.LocalConnection(namespace))(model, np.ones((8, 3)), np.ones(8))
+    assert isinstance(history, keras.callbacks.History) and len(history.history["loss"]) == 2
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_errors_come_back_as_safe_exceptions():
+    """Does a student's ValueError come back as ValueError, an unknown error as RuntimeError, a missing name as NameError?"""
+    class Odd(Exception):
+        pass
+
+    def raise_value(task):
+        raise ValueError(f"unknown task: {task!r}")
+
+    def raise_odd():
+        raise Odd("strange")
+
+    connection = judge.LocalConnection({"raise_value": raise_value, "raise_odd": raise_odd})
+    with pytest.raises(ValueError, match="unknown task: 'ranking'"):
+        judge.RemoteFunction("raise_value", connection)("ranking")
+    with pytest.raises(RuntimeError, match="Odd: strange"):
+        judge.RemoteFunction("raise_odd", connection)()
+    with pytest.raises(NameError, match="count_dense_params"):
+        judge.RemoteFunction("count_dense_params", connection)(3, 4)
+
+
+def test_a_bad_request_is_answered_not_obeyed():
+    """Does the kernel's side refuse a request that is not a call, without running anything?"""
+    ran = []
+    reply, _ = handle({"f": lambda: ran.append(1)}, {"op": "exec", "name": "f"}, {})
+    assert reply["status"] == "bad_request" and ran == []
+
+
+PLAN = judge.JudgePlan(
+    notebook="lesson.ipynb",
+    setup=("import numpy as np",),
+    tests=(
+        judge.JudgedTest("count_small", "assert count(3, 4) == 16, f'count(3, 4) returned {count(3, 4)}'", 2.0),
+        judge.JudgedTest("count_large", "assert count(784, 128) == 100480", 1.0),
+    ),
+    names=("count",),
+)
+
+
+def _serve_in_thread(tmp_path, namespace):
+    path = tmp_path / "answers.sock"
+    thread = threading.Thread(target=serve, args=(str(path),), kwargs={"namespace": namespace, "wait_seconds": 10})
+    thread.start()
+    return path, thread
+
+
+def test_the_judge_fails_a_forged_answer_over_a_real_socket(tmp_path):
+    """Over a real socket, does the judge fail a function that returns a value equal to everything?"""
+    path, thread = _serve_in_thread(tmp_path, {"count": lambda n_inputs, n_units: Anything(0)})
+    checker = judge.Judge(PLAN, path, timeout=30)
+    checker.start()
+    checker.join(30)
+    thread.join(10)
+    assert not thread.is_alive() and not checker.error and not checker.own_error
+    assert [r.passed for r in checker.results.values()] == [False, False]
+    assert checker.results["count_small"].message == "count(3, 4) returned 0"
+
+
+def test_the_judge_passes_a_right_answer_over_a_real_socket(tmp_path):
+    """Over a real socket, does the judge pass a right function, with its points?"""
+    path, thread = _serve_in_thread(tmp_path, {"count": lambda n_inputs, n_units: (n_inputs + 1) * n_units})
+    checker = judge.Judge(PLAN, path, timeout=30)
+    checker.start()
+    checker.join(30)
+    thread.join(10)
+    assert {g: (r.passed, r.points) for g, r in checker.results.items()} == {"count_small": (True, 2.0),
+                                                                            "count_large": (True, 1.0)}
+
+
+def test_a_kernel_that_never_serves_fails_the_tests_without_a_hang(tmp_path):
+    """When the notebook ends before its last cell serves, does the judge stop and say why?"""
+    checker = judge.Judge(PLAN, tmp_path / "never.sock", timeout=30)
+    checker.start()
+    checker.finished.set()
+    checker.join(10)
+    assert not checker.is_alive() and "ended before its last cell" in checker.error and checker.results == {}
+
+
+def test_a_kernel_that_hangs_up_fails_the_remaining_tests(tmp_path):
+    """When the kernel closes the connection mid-way, do the remaining tests fail with the reason?"""
+    path = tmp_path / "rude.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+    checker = judge.Judge(PLAN, path, timeout=10)
+    checker.start()
+    checker.join(20)
+    server.close()
+    assert [r.passed for r in checker.results.values()] == [False, False]
+    assert all(r.message.startswith(judge.UNAVAILABLE) for r in checker.results.values())
+
+
+def test_the_plan_holds_setup_tests_names_and_data():
+    """Does a lesson's plan hold its set-up cells, every test with hidden tests, the student's names and its data?"""
+    from autograder.course import SOURCE
+
+    plan = judge.plan_for(SOURCE / "02_layers" / "02_layers.ipynb")
+    assert plan.names == ("count_dense_params", "output_layer_for")
+    assert [t.grade_id for t in plan.tests] == ["count_dense_params_small_layers", "count_dense_params_matches_keras",
+                                                "output_layer_for_each_task", "output_layer_for_unknown_task"]
+    assert all("BEGIN HIDDEN TESTS" in t.code for t in plan.tests) and list(plan.files) == ["students.csv"]
+
+
+def _autograded(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    test = nbformat.v4.new_code_cell("assert count(3, 4) == 16")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "count_small", "points": 2}
+    nb.cells = [test]
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nb, path)
+    assert add_serve_cell(path, tmp_path / "answers.sock")
+    return path
+
+
+def test_overruling_lowers_the_score_says_why_and_removes_the_added_cell(tmp_path):
+    """Does a test that passed only in the kernel lose its points, show the judge's message, and the added cell go?"""
+    path = _autograded(tmp_path)
+    checker = judge.Judge(PLAN, tmp_path / "answers.sock", timeout=1)
+    checker.results = {"count_small": results.TestResult("count_small", False, 0.0, 2.0, "count(3, 4) returned 0")}
+    scores = {"lesson": {"count_small": {"auto_score": 2.0, "needs_manual_grade": False}}}
+    lines = overrule(tmp_path, scores, [checker])
+    nb = nbformat.read(path, as_version=4)
+    assert scores["lesson"]["count_small"]["auto_score"] == 0.0 and lines == [f"count_small: {PREFIX}count(3, 4) returned 0"]
+    assert not any(cell.metadata.get(MARK) for cell in nb.cells)
+    assert nb.cells[0].outputs[-1]["evalue"] == PREFIX + "count(3, 4) returned 0"
+
+
+def test_a_judge_that_breaks_by_itself_leaves_nbgrader_scores_alone(tmp_path):
+    """When the judge itself fails (not the student), does nbgrader's score stand?"""
+    _autograded(tmp_path)
+    checker = judge.Judge(PLAN, tmp_path / "answers.sock", timeout=1)
+    checker.own_error = "KeyError: 'data'"
+    scores = {"lesson": {"count_small": {"auto_score": 2.0, "needs_manual_grade": False}}}
+    assert overrule(tmp_path, scores, [checker]) == [] and scores["lesson"]["count_small"]["auto_score"] == 2.0
