@@ -274,21 +274,27 @@ class Judge(threading.Thread):
         """Why the kernel could not be judged: it never served, or stopped answering (its tests then fail)."""
         self.own_error = ""
         """Why the judge itself failed, through no fault of the student (nbgrader's verdicts then stand)."""
+        self.seconds = 0.0
+        """How long judging took, once the kernel served."""
 
     def run(self) -> None:
         while not self.socket_path.exists():
             if self.finished.wait(0.05):
                 self.error = "the notebook ended before its last cell let the grader in"
                 return
-        time.sleep(0.05)  # the kernel binds, then listens
-        try:
-            connection = SocketConnection(str(self.socket_path), self.timeout)
-        except JudgeUnavailable as error:
-            self.error = str(error)
-            return
+        started = time.monotonic()
+        for attempt in range(40):  # the kernel binds the socket, then listens
+            try:
+                connection = SocketConnection(str(self.socket_path), self.timeout)
+                break
+            except JudgeUnavailable as error:
+                if attempt == 39 or self.finished.wait(0.05):
+                    self.error = str(error)
+                    return
         try:
             self.results = run_tests(self.plan, self.namespace, connection)
         except Exception as error:  # noqa: BLE001 (a judge that breaks must not take the worker down)
             self.own_error = f"{type(error).__name__}: {error}"
         finally:
             connection.close()
+            self.seconds = time.monotonic() - started

@@ -132,6 +132,10 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 notes.append(f"{judge.plan.notebook}: the judge failed, nbgrader's verdicts stand: {judge.own_error}")
             elif judge.error:
                 notes.append(f"{judge.plan.notebook}: {judge.error}")
+            else:
+                passed = sum(r.passed for r in judge.results.values())
+                notes.append(f"{judge.plan.notebook}: {passed} of {len(judge.results)} tests passed outside the "
+                             f"kernel, judged in {judge.seconds:.1f} s")
         text = log.read_text(errors="replace") if log.exists() else ""
         text += "".join(f"[judge] {note}\n" for note in notes)
         folder = workspace / "autograded" / task.student / task.assignment
