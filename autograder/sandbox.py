@@ -107,7 +107,10 @@ def _kill(processes: list[psutil.Process]) -> int:
 
 
 def describe_cell(text: str) -> str:
-    """Name a cell for a person: the function it defines, the question of a test cell, or its first line."""
+    """Name a cell for a person: the question of a test cell, the function it defines, or its first line."""
+    question = re.match(r'\s*"""(.+?)"""', text, re.S)
+    if question:
+        return f"the test {' '.join(question.group(1).split())[:120]!r}"
     defined = re.search(r"^\s*def\s+(\w+)", text, re.M)
     if defined:
         return f"the cell that defines {defined.group(1)}"

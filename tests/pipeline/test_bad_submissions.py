@@ -82,6 +82,10 @@ SUBMISSIONS = {
     "endless-loop": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + RIGHT_COUNT + "while True:\n    pass\n"
     )}), 0, ["timed out after", "in the cell that defines count_dense_params"]),
+    "loops-when-tested": (lambda: make_submission(LESSON, {"count_dense_params": (
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "def count_dense_params(n_inputs, n_units):\n    while True:\n        pass\n"
+    )}), 0, ["timed out after", "in the test ", "count_dense_params"]),
     "process-storm": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import subprocess\nkids = [subprocess.Popen(['sleep', '600']) for _ in range(150)]\n" + RIGHT_COUNT
     )}), 0, ["started more than 64 processes"]),
