@@ -127,6 +127,7 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="skip the run without prewarmed kernels")
     args = parser.parse_args()
     runs = [("python -m autograder grade", True)] + ([] if args.no_cold else [("  ... --no-prewarm", False)])
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kmw-bench-") as tmp:
         stock_ws = Path(tmp) / "stock"
         make_class(args.lesson, args.n, stock_ws)
@@ -144,7 +145,8 @@ def main() -> None:
             results.append((label, seconds, median_seconds(workspace), memory.peak_mb / args.workers,
                             scores(workspace, args.lesson) == expected))
         memory.running = False
-    print(f"lesson {args.lesson}, {args.n} submissions, {args.workers} workers, {os.cpu_count()} cores")
+    print(f"lesson {args.lesson}, {args.n} submissions, {args.workers} workers, {os.cpu_count()} cores; "
+          f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} (another job on the cores skews it)")
     print(f"{'run':28} {'seconds':>8} {'speed-up':>9} {'median/sub':>11} {'MiB/worker':>11}  same scores")
     print(f"{'stock serial nbgrader':28} {baseline:8.1f} {1:8.2f}x {baseline / args.n:10.1f}s {stock_peak:11.0f}  -")
     for label, seconds, median, peak, same in results:
