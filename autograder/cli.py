@@ -20,7 +20,7 @@ def _grade(args: argparse.Namespace) -> int:
     limits = Limits(
         cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
         max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
-        max_output_mb=args.max_output_mb,
+        max_output_mb=args.max_output_mb, prewarm=args.prewarm,
     )
     started = time.monotonic()
 
@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--threads", type=int, default=defaults.threads,
                        help="CPU threads per notebook, 0 for TensorFlow's default (default: %(default)s)")
     grade.add_argument("--allow-network", action="store_true", help="let notebooks use the network (default: off)")
+    grade.add_argument("--no-prewarm", dest="prewarm", action="store_false",
+                       help="start each student's kernel from scratch, instead of forking it from a worker's "
+                            "process that imported TensorFlow once (default: prewarm)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded as they are")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="submissions graded at once on this machine (default: the number of cores, %(default)s)")

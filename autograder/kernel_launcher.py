@@ -9,7 +9,9 @@ student code runs:
 - gives the notebook its own scratch HOME and TMPDIR and an environment without the grader's variables;
 - records the start of each cell, so that a timeout can name the cell that was running.
 
-The settings arrive as JSON in the environment variable KMW_SANDBOX.
+The settings arrive as JSON in the environment variable KMW_SANDBOX. When KMW_ZYGOTE names a zygote's socket
+(see zygote.py), the kernel is forked from that warmed-up process instead, with the same sandbox, and this
+process stays as its stand-in for jupyter_client; without a zygote, or when it fails, the kernel starts here.
 """
 
 from __future__ import annotations
@@ -122,6 +124,12 @@ def main() -> None:
     """Apply the sandbox from KMW_SANDBOX, then run ipykernel with the remaining arguments."""
     config = json.loads(os.environ["KMW_SANDBOX"])
     argv = move_connection_file(sys.argv[1:], os.path.join(config["scratch"], "runtime"))
+    if os.environ.get("KMW_ZYGOTE"):
+        from .zygote import exit_like, run_in_zygote
+
+        code = run_in_zygote(os.environ["KMW_ZYGOTE"], config, argv)
+        if code is not None:
+            exit_like(code)
     extra = apply(config)
     # -I: no current folder on sys.path, no user site-packages, no PYTHON* variables.
     os.execv(sys.executable, [sys.executable, "-I", "-m", "ipykernel_launcher", *argv, *extra])

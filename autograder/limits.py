@@ -25,3 +25,6 @@ class Limits:
     threads: int = 1
     """CPU threads TensorFlow may use in one notebook (0: its default, every core). Grading runs one notebook
     per core, and tiny models train no slower on one thread than on several that fight over the cores."""
+    prewarm: bool = True
+    """Whether each worker forks students' kernels from a process that imported TensorFlow once (see zygote.py),
+    instead of starting each kernel from scratch. Same sandbox either way; off with `--no-prewarm`."""

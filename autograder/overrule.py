@@ -52,6 +52,10 @@ def overrule(folder: Path, scores: dict[str, dict], judges: list[Judge]) -> list
         if not path.is_file():
             continue
         nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get(MARK):
+                lines += [f"(the added cell) {o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
+                          if o.get("output_type") == "error"]
         nb.cells = [cell for cell in nb.cells if not cell.metadata.get(MARK)]
         grades = scores.get(path.stem, {})
         for cell in nb.cells:

@@ -76,20 +76,30 @@ def sandbox_settings(limits: Limits, scratch: Path, workspace: Path, token: str)
 
 
 def _tree(root_pid: int, token: str) -> list[psutil.Process]:
-    """Every live process the run started: descendants of the command, and anything carrying its token."""
+    """Every live process the run started: descendants of the command, and anything carrying its token or descending from it."""
     found: dict[int, psutil.Process] = {}
     try:
         for proc in psutil.Process(root_pid).children(recursive=True):
             found[proc.pid] = proc
     except psutil.NoSuchProcess:
         pass
+    carriers = []
     for proc in psutil.process_iter(["pid"]):
         if proc.pid in found or proc.pid == os.getpid():
             continue
         try:
             if proc.environ().get("KMW_TOKEN") == token:
                 found[proc.pid] = proc
+                carriers.append(proc)
         except (psutil.Error, OSError):
+            continue
+    # A kernel forked from a zygote (zygote.py) is no descendant of the command: it carries the token, and
+    # whatever it starts is found through it, even with a cleared environment.
+    for proc in carriers:
+        try:
+            for child in proc.children(recursive=True):
+                found.setdefault(child.pid, child)
+        except psutil.NoSuchProcess:
             continue
     return list(found.values())
 

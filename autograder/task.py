@@ -122,6 +122,10 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 env[name] = str(task.limits.threads)
         if not task.limits.network and os.geteuid() == 0:
             env["KMW_IPC_PREFIX"] = str(scratch / "runtime" / "kernel")  # the kernel gets no network namespace
+        if task.limits.prewarm:
+            from .prewarm import zygote_environment
+
+            env.update(zygote_environment(env))
         for judge in judges:
             judge.start()
         outcome = run_supervised(command, env, task.limits, scratch, workspace, log)

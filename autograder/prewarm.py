@@ -1,0 +1,122 @@
+"""One warmed-up zygote per grading worker: started with the worker's first task, reused by the next ones.
+
+`run_task` calls `zygote_environment` before it runs nbgrader; the variable it returns (KMW_ZYGOTE) tells the
+kernel launcher where to ask for a kernel. The zygote imports TensorFlow while nbgrader starts up, so even the
+first task gains a little, and every later task skips the import. It ends when its worker does (it watches a
+pipe from the worker), and a new one starts if it died or if the environment kernels need has changed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .zygote import TOKEN_PLACEHOLDER
+
+START_SECONDS = 5.0
+"""How long to wait for a new zygote's socket before grading without one."""
+_KEYS = ("PATH", "LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND",
+         "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+"""The variables a kernel's imports read: a zygote only serves tasks that agree with it on these."""
+
+
+class Zygote:
+    """A running zygote process, its socket, and the environment it imported its modules under."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        """Start a zygote for kernels that would run with `env`; it imports in the background."""
+        self.key = {k: env.get(k) for k in _KEYS}
+        self.folder = Path(tempfile.mkdtemp(prefix="kmw-zygote-"))  # 0700: only this user may connect
+        self.socket = self.folder / "socket"
+        home = self.folder / "home"
+        home.mkdir()
+        zygote_env = {k: v for k, v in env.items() if not k.startswith("KMW_")}
+        zygote_env.update(
+            KMW_TOKEN=TOKEN_PLACEHOLDER, HOME=str(home), TMPDIR=str(self.folder), MPLCONFIGDIR=str(home / "mpl"),
+            MPLBACKEND="module://matplotlib_inline.backend_inline",  # what ipykernel sets before a lesson imports pyplot
+        )
+        self.log = (self.folder / "zygote.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.zygote", str(self.socket)], stdin=subprocess.PIPE,
+            stdout=self.log, stderr=subprocess.STDOUT, env=zygote_env, cwd=self.folder, start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        """Whether the process runs and its socket exists."""
+        return self.process.poll() is None and self.socket.exists()
+
+    def wait_ready(self, seconds: float = START_SECONDS) -> bool:
+        """Wait until the socket accepts connections (imports may still run: launchers then queue)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.alive():
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.02)
+        return False
+
+    def stop(self) -> None:
+        """End the zygote (its kernels die with it) and remove its folder."""
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_lock = threading.Lock()
+_current: Zygote | None = None
+
+
+def zygote_environment(env: dict[str, str]) -> dict[str, str]:
+    """The variables that send kernels to this worker's zygote; start or replace the zygote as needed.
+
+    Args:
+        env: the environment nbgrader (and so the kernel launcher) will run with.
+
+    Returns:
+        `{"KMW_ZYGOTE": socket path}`, or `{}` when no zygote could be started (kernels then start as usual).
+    """
+    global _current
+    with _lock:
+        if _current is not None and (not _current.alive() or _current.key != {k: env.get(k) for k in _KEYS}):
+            _current.stop()
+            _current = None
+        if _current is None:
+            try:
+                _current = Zygote(env)
+            except OSError as error:
+                print(f"prewarm: cannot start a zygote ({error})", file=sys.stderr)
+                return {}
+        if not _current.wait_ready():
+            _current.stop()
+            _current = None
+            return {}
+        return {"KMW_ZYGOTE": str(_current.socket)}
+
+
+def zygote_pid() -> int | None:
+    """The process id of this worker's zygote, if one runs (for tests and benchmarks)."""
+    return _current.process.pid if _current is not None and _current.process.poll() is None else None
+
+
+@atexit.register
+def stop_zygote() -> None:
+    """Stop this worker's zygote, if any."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.stop()
+            _current = None
+

@@ -1,0 +1,380 @@
+"""A fork server for students' kernels: import TensorFlow once per worker, then fork one fresh kernel per student.
+
+Starting a kernel costs seconds, most of them in `import tensorflow`. A zygote is a process that imports
+TensorFlow, Keras, ipykernel and the course's helpers once, runs no student code, and then waits on a Unix socket.
+For each kernel nbgrader starts, `kernel_launcher` (the process jupyter_client manages) sends the zygote its
+arguments, sandbox settings, folder, environment and standard streams; the zygote forks a child, which applies
+the same sandbox as `kernel_launcher.apply` and runs the IPython kernel in-process.
+
+No state travels from one student to the next: each kernel is a fork of the zygote as it was after its imports,
+and the zygote never runs a student's code nor reads anything back from a kernel. A kernel's memory is a
+copy-on-write copy, its files live in its own scratch folder, and its folders are hidden from the others.
+
+The child stays findable by the grader's watchdog (`sandbox.py`): the zygote starts with a placeholder
+`KMW_TOKEN` in its environment block, which the child overwrites in place with its student's token, so that
+`/proc/<pid>/environ` carries it as it would for an exec'd kernel. The child dies with the zygote
+(PR_SET_PDEATHSIG) and is killed when its launcher disconnects; the launcher forwards signals (nbgrader
+interrupts a cell with SIGINT) and exits with the kernel's status.
+
+Protocol, over a SOCK_SEQPACKET socket (one JSON message per packet):
+
+- launcher -> zygote: `{"argv", "config", "cwd", "env"}`, with its stdin, stdout and stderr attached (SCM_RIGHTS);
+- zygote -> launcher: `{"pid"}` once the child is sandboxed, or `{"error"}` (the launcher then starts the kernel
+  itself); later `{"status"}`, the child's wait status.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import tempfile
+import time
+
+TOKEN_PLACEHOLDER = "0" * 32
+"""The zygote's KMW_TOKEN: as long as a real token (uuid4().hex), and matching none."""
+PRELOAD = (
+    "numpy", "tensorflow", "keras", "matplotlib.pyplot", "ipykernel.kernelapp", "ipykernel.ipkernel",
+    "autograder", "autograder.checks", "autograder.datasets", "autograder.draw_graph", "autograder.draw_network",
+    "autograder.spec",
+)
+"""What every lesson imports, and the kernel itself."""
+MAX_MESSAGE = 1 << 20
+READY_SECONDS = 60
+PR_SET_PDEATHSIG = 1
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    if fds:
+        socket.send_fds(sock, [data], fds)
+    else:
+        sock.send(data)
+
+
+def _receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    """One message and the descriptors attached to it; (None, []) when the peer is gone."""
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+    except OSError:
+        return None, []
+    if not data:
+        return None, fds
+    return json.loads(data), fds
+
+
+# --------------------------------------------------------------------------- the launcher's side
+
+
+def run_in_zygote(socket_path: str, config: dict, argv: list[str]) -> int | None:
+    """Have the zygote at `socket_path` fork a sandboxed kernel; wait for it, forwarding signals.
+
+    Args:
+        socket_path: the zygote's Unix socket.
+        config: the sandbox settings (KMW_SANDBOX).
+        argv: ipykernel's arguments (the connection file already moved to the scratch folder).
+
+    Returns:
+        The exit code this launcher should end with, or None when the zygote could not start a kernel (then
+        nothing was started, and the caller starts the kernel itself).
+    """
+    pending: list[int] = []
+    target: list[int] = []  # the child's pidfd, once known
+
+    def forward(signum: int, _frame: object) -> None:
+        if target:
+            try:
+                signal.pidfd_send_signal(target[0], signum)
+            except OSError:
+                pass
+        else:
+            pending.append(signum)
+
+    for signum in FORWARDED_SIGNALS:
+        signal.signal(signum, forward)
+    parent = os.getppid()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sock.connect(socket_path)
+        request = {"argv": argv, "config": config, "cwd": os.getcwd(), "env": dict(os.environ)}
+        _send(sock, request, [0, 1, 2])
+        reply, _ = _receive(sock)
+    except OSError as error:
+        print(f"kernel_launcher: no zygote ({error}); starting the kernel directly", file=sys.stderr)
+        reply = None
+    if not reply or "pid" not in reply:
+        if reply:
+            print(f"kernel_launcher: zygote failed ({reply.get('error')}); starting the kernel directly", file=sys.stderr)
+        sock.close()
+        for signum in FORWARDED_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
+        return None
+    try:
+        target.append(os.pidfd_open(reply["pid"]))
+    except OSError:  # it already ended; its status is on the way
+        pass
+    for signum in pending:
+        forward(signum, None)
+    while True:
+        try:
+            ready, _, _ = select.select([sock], [], [], 1.0)
+        except InterruptedError:
+            continue
+        if not ready:
+            if os.getppid() != parent:  # nbgrader is gone: so is the kernel
+                forward(signal.SIGKILL, None)
+                return 1
+            continue
+        message, _ = _receive(sock)
+        if message is None:  # the zygote died, and its children with it
+            forward(signal.SIGKILL, None)
+            return 1
+        if "status" in message:
+            return os.waitstatus_to_exitcode(message["status"])
+
+
+def exit_like(code: int) -> None:
+    """End this process as the kernel ended: with its exit code, or killed by the same signal."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+
+
+# --------------------------------------------------------------------------- the child's side
+
+
+def _carry_token(token: str) -> None:
+    """Write `token` over the placeholder in this process's original environment block (/proc/self/environ)."""
+    if len(token) != len(TOKEN_PLACEHOLDER):
+        raise RuntimeError("the grader's token does not fit the placeholder")
+    libc = ctypes.CDLL(None)
+    libc.getenv.restype = ctypes.c_void_p
+    address = libc.getenv(b"KMW_TOKEN")
+    if not address or ctypes.string_at(address) != TOKEN_PLACEHOLDER.encode():
+        raise RuntimeError("the zygote's KMW_TOKEN placeholder is gone")
+    ctypes.memmove(address, token.encode(), len(token))
+    with open("/proc/self/environ", "rb") as handle:
+        if f"KMW_TOKEN={token}".encode() not in handle.read().split(b"\0"):
+            raise RuntimeError("the token does not show in /proc/self/environ")
+
+
+def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> None:
+    """In the forked child: take the launcher's streams, sandbox this process, report, then run the kernel."""
+    from . import kernel_launcher
+
+    for fd in own_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    os.setsid()
+    for number, fd in enumerate(fds[:3]):
+        os.dup2(fd, number)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    env = request["env"]
+    _carry_token(env.get("KMW_TOKEN", ""))
+    zygote = os.getppid()
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(env)
+    extra = kernel_launcher.apply(request["config"])
+    tempfile.tempdir = None  # the zygote's own temporary folder is hidden here: use this kernel's TMPDIR
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
+    if os.getppid() != zygote:
+        os._exit(1)
+    if "" in sys.path:
+        sys.path.remove("")
+    import ipykernel_launcher
+
+    # ipykernel read JPY_PARENT_PID when the zygote imported it: give it this kernel's value.
+    parent = [f"--IPKernelApp.parent_handle={env['JPY_PARENT_PID']}"] if env.get("JPY_PARENT_PID", "").isdigit() else []
+    sys.argv = [ipykernel_launcher.__file__, *request["argv"], *extra, *parent]
+    os.write(ready, b"ok")
+    os.close(ready)
+    from ipykernel.kernelapp import IPKernelApp
+
+    IPKernelApp.launch_instance(sys.argv[1:])
+
+
+def _fork_kernel(request: dict, fds: list[int], own_fds: list[int]) -> int:
+    """Fork a sandboxed kernel for `request`; return its pid once it is ready to run, or raise."""
+    ready_r, ready_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(ready_r)
+            _child(request, fds, ready_w, own_fds)
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        except BaseException as error:  # noqa: BLE001 (report anything, never return into the zygote's loop)
+            code = 1
+            try:
+                os.write(2, f"kernel (zygote child): {type(error).__name__}: {error}\n".encode())
+            except OSError:
+                pass
+        finally:
+            import atexit
+
+            try:
+                atexit._run_exitfuncs()
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    os.close(ready_w)
+    try:
+        readable, _, _ = select.select([ready_r], [], [], READY_SECONDS)
+        answer = os.read(ready_r, 2) if readable else b""
+    finally:
+        os.close(ready_r)
+    if answer != b"ok":
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        raise RuntimeError("the kernel could not be sandboxed (see the launcher's stderr)")
+    return pid
+
+
+# --------------------------------------------------------------------------- the zygote
+
+
+def preload(modules: tuple[str, ...] = PRELOAD) -> None:
+    """Import what every kernel needs, without running anything a student could see the effect of."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # noqa: BLE001 (a missing extra only costs its import later)
+            print(f"zygote: cannot preload {name}: {error}", file=sys.stderr)
+
+
+def serve(socket_path: str) -> None:
+    """Bind `socket_path`, import the kernel's modules, then fork a kernel for each request until stdin closes."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(socket_path)  # early: launchers that come during the imports wait in the backlog
+    os.chmod(socket_path, 0o600)
+    listener.listen(16)
+    preload()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the collector then leaves the preloaded objects' pages alone in the kernels: less copy-on-write
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    kernels: dict[int, socket.socket] = {}  # child pid -> its launcher's connection
+    print(f"zygote {os.getpid()}: ready", file=sys.stderr, flush=True)
+    while True:
+        watched = [listener, sys.stdin, wake_r, *(c for c in kernels.values() if c.fileno() >= 0)]
+        try:
+            readable, _, _ = select.select(watched, [], [])
+        except InterruptedError:
+            continue
+        if sys.stdin in readable and not os.read(sys.stdin.fileno(), 4096):
+            break  # the worker is gone
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+            _reap(kernels)
+        if listener in readable:
+            connection, _ = listener.accept()
+            _handle(connection, kernels, [listener.fileno(), sys.stdin.fileno(), wake_r, wake_w])
+        for pid, connection in list(kernels.items()):
+            if connection in readable and connection.fileno() >= 0:
+                message, fds = _receive(connection)
+                for fd in fds:
+                    os.close(fd)
+                if message is None:  # the launcher died: so does its kernel
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                    connection.close()
+                    kernels[pid] = connection
+        _reap(kernels)
+    for pid in kernels:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _handle(connection: socket.socket, kernels: dict[int, socket.socket], own_fds: list[int]) -> None:
+    message, fds = _receive(connection)
+    if message is None:
+        connection.close()
+        return
+    try:
+        pid = _fork_kernel(message, fds, [*own_fds, connection.fileno(),
+                                          *(c.fileno() for c in kernels.values() if c.fileno() >= 0)])
+    except Exception as error:  # noqa: BLE001 (the launcher falls back to starting the kernel itself)
+        try:
+            _send(connection, {"error": f"{type(error).__name__}: {error}"})
+        except OSError:
+            pass
+        connection.close()
+        return
+    finally:
+        for fd in fds:
+            os.close(fd)
+    kernels[pid] = connection
+    try:
+        _send(connection, {"pid": pid})
+    except OSError:
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reap(kernels: dict[int, socket.socket]) -> None:
+    while kernels:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        connection = kernels.pop(pid, None)
+        if connection is not None and connection.fileno() >= 0:
+            try:
+                _send(connection, {"status": status})
+            except OSError:
+                pass
+            connection.close()
+
+
+def main() -> None:
+    """`python -I -m autograder.zygote SOCKET`: serve kernels on SOCKET until stdin closes."""
+    started = time.monotonic()
+    socket_path = sys.argv[1]
+    try:
+        serve(socket_path)
+    finally:
+        try:
+            os.unlink(socket_path)
+        except OSError:
+            pass
+        print(f"zygote {os.getpid()}: done after {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

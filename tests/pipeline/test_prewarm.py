@@ -1,0 +1,142 @@
+"""Prewarmed grading: kernels forked from one worker's zygote (autograder/zygote.py) share nothing between students.
+
+With one worker, the class is graded in student order by the same zygote: the first student patches everything
+a kernel could carry over (modules, builtins, the environment, globals, files in every folder it may write) and
+leaves a process behind; the next two students look for each of those traces. A student who finds none scores
+full marks, and prints what it looked at, so that a failure says what leaked.
+"""
+
+import csv
+import os
+import subprocess
+import sys
+
+import nbformat
+import psutil
+import pytest
+from harness import make_submission, solutions, submit
+
+LESSON = "02_layers"
+FULL = 6
+SANDBOXED = os.geteuid() == 0
+# Where a kernel may write. Without root nothing hides the machine's /tmp, so it is shared by design.
+FOLDERS = '(os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir()' + (', "/tmp")' if SANDBOXED else ')')
+LINGERING = "sleep 613"  # a process the first student leaves behind
+
+PATCHES = f'''import builtins, os, subprocess, sys, tempfile
+import keras, numpy, tensorflow as tf
+FOLDERS, LINGERING = {FOLDERS}, {LINGERING!r}
+keras.LEAKED = tf.LEAKED = numpy.LEAKED = builtins.LEAKED = "from student a"
+keras.layers.Dense.LEAKED = "from student a"
+keras.utils.set_random_seed = lambda seed: None
+sys.modules["leaked_module"] = sys
+os.environ["KMW_LEAKED"] = "from student a"
+LEAKED_GLOBAL = "from student a"
+for folder in FOLDERS:
+    try:
+        open(os.path.join(folder, "leaked.txt"), "w").write("from student a")
+    except OSError:
+        pass
+lingering = subprocess.Popen(LINGERING.split(), start_new_session=True)
+print("KERNEL_PARENT", os.getppid(), open(f"/proc/{{os.getppid()}}/cmdline").read().replace("\\0", " "))
+zygote_socket = open(f"/proc/{{os.getppid()}}/cmdline").read().split("\\0")[-2]
+try:
+    import socket
+    socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(zygote_socket)
+    print("REACHED_ZYGOTE yes")
+except OSError as error:
+    print("REACHED_ZYGOTE no", error)
+'''
+
+LOOKS_FOR_LEAKS = f'''import builtins, os, sys, tempfile
+import keras, numpy, tensorflow as tf
+FOLDERS = {FOLDERS}
+traces = {{
+    "keras attribute": hasattr(keras, "LEAKED"), "tensorflow attribute": hasattr(tf, "LEAKED"),
+    "numpy attribute": hasattr(numpy, "LEAKED"), "builtin": hasattr(builtins, "LEAKED"),
+    "Dense attribute": hasattr(keras.layers.Dense, "LEAKED"),
+    "patched keras function": getattr(keras.utils.set_random_seed, "__name__", "") == "<lambda>",
+    "module": "leaked_module" in sys.modules, "environment": "KMW_LEAKED" in os.environ,
+    "global": "LEAKED_GLOBAL" in globals(),
+    "the zygote's temporary folder": not os.access(tempfile.gettempdir(), os.W_OK),
+    "files": [f for f in FOLDERS if os.path.exists(os.path.join(f, "leaked.txt"))],
+}}
+LEAKS = sorted(name for name, seen in traces.items() if seen)
+print("KERNEL_PARENT", os.getppid(), open(f"/proc/{{os.getppid()}}/cmdline").read().replace("\\0", " "))
+print("LEAKS", LEAKS)
+'''
+
+SUBMISSIONS = {  # graded in this order, by the same worker
+    "a-patches-everything": PATCHES + solutions(LESSON)["count_dense_params"],
+    "b-looks-for-leaks": LOOKS_FOR_LEAKS + "def count_dense_params(n_inputs, n_units):\n"
+                         "    return (n_inputs + 1) * n_units + (1000 if LEAKS else 0)\n",
+    "c-looks-for-leaks-again": LOOKS_FOR_LEAKS + "def count_dense_params(n_inputs, n_units):\n"
+                               "    return (n_inputs + 1) * n_units + (1000 if LEAKS else 0)\n",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the three students with one prewarmed worker."""
+    workspace = tmp_path_factory.mktemp("prewarm")
+    for student, answer in SUBMISSIONS.items():
+        submit(workspace, student, LESSON, make_submission(LESSON, {"count_dense_params": answer}))
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace), "--workers", "1"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {row["student_id"]: row for row in csv.DictReader((workspace / "grades.csv").open())}
+    return workspace, rows
+
+
+def _printed(workspace, student, tag):
+    """The line the student's answer cell printed starting with `tag`."""
+    nb = nbformat.read(workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb", as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for line in output.get("text", "").splitlines():
+                if line.startswith(tag):
+                    return line
+    raise AssertionError(f"{student} printed no {tag} line")
+
+
+def test_every_kernel_came_from_the_same_zygote(graded):
+    """Were all three students' kernels forked by one warmed-up zygote, not started from scratch?"""
+    workspace, _ = graded
+    parents = {_printed(workspace, student, "KERNEL_PARENT") for student in SUBMISSIONS}
+    assert len(parents) == 1, parents
+    assert "autograder.zygote" in parents.pop()
+
+
+def test_no_trace_of_the_previous_student(graded):
+    """Does a student's patch of keras, tensorflow, builtins, the environment or the file system stay out of the next students' kernels?"""
+    workspace, rows = graded
+    for student in ("b-looks-for-leaks", "c-looks-for-leaks-again"):
+        assert _printed(workspace, student, "LEAKS") == "LEAKS []"
+        assert float(rows[student]["score"]) == FULL, rows[student]
+
+
+def test_the_patching_student_is_graded_as_usual(graded):
+    """Does the student who patched everything still get the points its answers are worth?"""
+    _, rows = graded
+    assert float(rows["a-patches-everything"]["score"]) == FULL, rows["a-patches-everything"]
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="hiding the zygote's socket needs root")
+def test_a_kernel_cannot_reach_the_zygote(graded):
+    """Is the zygote's socket out of a student's reach, so that a kernel cannot ask for kernels of its own?"""
+    workspace, _ = graded
+    assert _printed(workspace, "a-patches-everything", "REACHED_ZYGOTE").startswith("REACHED_ZYGOTE no")
+
+
+def test_nothing_outlives_grading(graded):
+    """Are the zygote and what its kernels started gone after the batch?"""
+    workspace, _ = graded
+    zygote = int(_printed(workspace, "a-patches-everything", "KERNEL_PARENT").split()[1])
+    leftovers = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if (proc.info["pid"] == zygote and "autograder.zygote" in cmdline) or cmdline == LINGERING:
+            leftovers.append(cmdline)
+    assert leftovers == []
