@@ -1,7 +1,8 @@
 """Benchmark: grade N generated submissions with stock serial `nbgrader autograde`, then with
-`python -m autograder grade` with and without prewarmed kernels, in one run on this machine, and compare.
+`python -m autograder grade` as it is, without its judge, and without prewarmed kernels, in one run on this
+machine, and compare.
 
-    python benchmarks/grade_speed.py [--lesson 03_sequential] [-n 20] [--workers CORES] [--no-cold]
+    python benchmarks/grade_speed.py [--lesson 03_sequential] [-n 20] [--workers CORES] [--variants default,no-judge]
 
 Prints the speed-up of each run of the project's command over stock serial nbgrader (the baseline, run in the
 same process), the median seconds per submission, the peak memory per worker (every grading process: nbgrader,
@@ -102,11 +103,18 @@ def stock_serial(lesson: str, workspace: Path) -> float:
     return time.monotonic() - started
 
 
-def ours(lesson: str, workspace: Path, workers: int, prewarm: bool = True) -> float:
+VARIANTS = {  # name -> extra flags of `python -m autograder grade`
+    "default": [],
+    "no-judge": ["--no-judge"],
+    "no-prewarm": ["--no-prewarm"],
+}
+
+
+def ours(lesson: str, workspace: Path, workers: int, flags: list[str]) -> float:
     """The project's command; return the seconds it took (assignment set-up included)."""
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "autograder", "grade", lesson, "--workspace", str(workspace),
-                    "--workers", str(workers), *([] if prewarm else ["--no-prewarm"])],
+                    "--workers", str(workers), *flags],
                    env=tool_environment(), check=True, stdout=subprocess.DEVNULL)
     return time.monotonic() - started
 
@@ -124,9 +132,12 @@ def main() -> None:
     parser.add_argument("--lesson", default="03_sequential")
     parser.add_argument("-n", type=int, default=20, help="submissions (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--no-cold", action="store_true", help="skip the run without prewarmed kernels")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="runs of ours, among %(default)s: default settings, without the judge outside the "
+                             "kernel, without prewarmed kernels")
     args = parser.parse_args()
-    runs = [("python -m autograder grade", True)] + ([] if args.no_cold else [("  ... --no-prewarm", False)])
+    runs = [("python -m autograder grade" if name == "default" else f"  ... --{name}", VARIANTS[name])
+            for name in args.variants.split(",")]
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kmw-bench-") as tmp:
         stock_ws = Path(tmp) / "stock"
@@ -137,11 +148,11 @@ def main() -> None:
         stock_peak = memory.peak_mb
         expected = scores(stock_ws, args.lesson)
         results = []
-        for index, (label, prewarm) in enumerate(runs):
+        for index, (label, flags) in enumerate(runs):
             workspace = Path(tmp) / f"ours-{index}"
             make_class(args.lesson, args.n, workspace)
             memory.peak_mb = 0.0
-            seconds = ours(args.lesson, workspace, args.workers, prewarm)
+            seconds = ours(args.lesson, workspace, args.workers, flags)
             results.append((label, seconds, median_seconds(workspace), memory.peak_mb / args.workers,
                             scores(workspace, args.lesson) == expected))
         memory.running = False

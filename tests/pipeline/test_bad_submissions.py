@@ -76,7 +76,8 @@ OUTSIDE = "Checked again outside your notebook, this test failed"
 
 # student id -> (notebook, expected score, fragments of the reason); None: any score below full marks.
 SUBMISSIONS = {
-    "passes-all": (lambda: make_submission(LESSON), FULL, []),
+    "passes-all": (lambda: make_submission(LESSON), FULL, []),  # ships a fake numpy.py too (see _layouts)
+    "untouched": (lambda: make_submission(LESSON, solve=False), 0, ["Not done yet: replace `raise NotImplementedError()`"]),
     "slow-and-copied-tests": (_slow_with_copied_tests, FULL, []),
     "tampered-tests": (_tampered_tests, 0, ["it should be 16. You counted the weights", "output_layer_for"]),
     "endless-loop": (lambda: make_submission(LESSON, {"count_dense_params": (
@@ -84,7 +85,7 @@ SUBMISSIONS = {
     )}), 0, ["timed out after", "in the cell that defines count_dense_params"]),
     "loops-when-tested": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        "def count_dense_params(n_inputs, n_units):\n    while True:\n        pass\n"
+        "import time\ndef count_dense_params(n_inputs, n_units):\n    while True:\n        time.sleep(1)\n"
     )}), 0, ["timed out after", "in the test ", "count_dense_params"]),
     "process-storm": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import subprocess\nkids = [subprocess.Popen(['sleep', '600']) for _ in range(150)]\n" + RIGHT_COUNT
@@ -136,23 +137,21 @@ def _layouts(workspace):
     broken.mkdir(parents=True)
     (broken / f"{LESSON}.ipynb").write_text('{"cells": [')
     (workspace / "submitted" / "no-folder").mkdir(parents=True)
-    shadow = workspace / "submitted" / "ships-a-fake-numpy" / LESSON
-    shadow.mkdir(parents=True)
-    nbformat.write(make_submission(LESSON), shadow / f"{LESSON}.ipynb")
-    (shadow / "numpy.py").write_text("raise SystemExit('shadowed')\n")
+    # The right answers, shipped with a numpy.py that would shadow numpy: it must change nothing.
+    (workspace / "submitted" / "passes-all" / LESSON / "numpy.py").write_text("raise SystemExit('shadowed')\n")
     return {
         "wrong-name": (0, "missing notebook 02_layers.ipynb (found: my_answers.ipynb)"),
         "empty-file": (0, "is empty: not a notebook"),
         "not-json": (0, "not a valid notebook (JSON error at line 1"),
         "no-folder": (0, "no folder 02_layers/ in the submission"),
-        "ships-a-fake-numpy": (FULL, ""),
     }
 
 
-NOTEBOOK_SECONDS = 60
+NOTEBOOK_SECONDS = 45
+WORKERS = 3  # one more than the cores here: the endless waits leave theirs idle
 
 
-def batch_bound(notebooks: int, workers: int = os.cpu_count() or 1) -> float:
+def batch_bound(notebooks: int, workers: int = WORKERS) -> float:
     """The longest the batch may take if every limit holds: each notebook stopped by its own timeout at worst.
 
     Not a speed test: a batch this slow means a notebook escaped its limits (a hang), whatever the machine.
@@ -170,7 +169,7 @@ def graded(tmp_path_factory):
     layouts = _layouts(workspace)
     before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
     command = [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
-               "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS)]
+               "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS), "--workers", str(WORKERS)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=batch_bound(len(SUBMISSIONS)))
     except subprocess.TimeoutExpired as expired:

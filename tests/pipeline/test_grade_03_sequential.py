@@ -24,7 +24,8 @@ MSE = '''def compile_for_exam(model):
     model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
     return model
 '''
-# The same wrong answers, with an answer cell that disarms the grader's tools in the student's own kernel.
+# The same wrong answers, with an answer cell that disarms the grader's tools in the student's own kernel:
+# the checks, and a keras.Model method.
 DISARMS = WRONG_UNITS + MSE + '''
 from autograder import checks
 for name in dir(checks):
@@ -128,17 +129,15 @@ def test_nothing_is_written_into_the_repository(graded):
     assert {p: sha256(p) for p in course_files if p.exists()} == course_files
 
 
-# Full marks and partial marks; two kernels keep the comparison cheap. Stock nbgrader trusts the kernel, so it
-# gives the student who disarms the checks the points the judge takes away.
+# Full marks and partial marks; two kernels keep the comparison cheap.
 STOCK_COMPARED = {"passes-all", "wrong-units-and-loss"}
-CHEATS_STOCK = {"disarms-the-checks": 8}
 
 
 @pytest.fixture(scope="module")
 def stock_graded(tmp_path_factory):
     """Part of the same class graded by stock nbgrader alone, serially: generate, autograde, feedback, export."""
     workspace = tmp_path_factory.mktemp("stock")
-    for student in STOCK_COMPARED | set(CHEATS_STOCK):
+    for student in STOCK_COMPARED:
         submit(workspace, student, LESSON, SUBMISSIONS[student][0]())
     flags = workspace_flags(workspace)
     for step in (["generate_assignment", LESSON, "--force"], ["autograde", LESSON], ["generate_feedback", LESSON],
@@ -153,18 +152,18 @@ def test_grades_match_stock_serial_nbgrader(graded, stock_graded):
     workspace, _, _, _ = graded
     stock = {row["student_id"]: float(row["score"]) for row in csv.DictReader((stock_graded / "export.csv").open())}
     ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items() if s in STOCK_COMPARED}
-    assert ours == {s: stock[s] for s in STOCK_COMPARED} and set(stock) == STOCK_COMPARED | set(CHEATS_STOCK)
+    assert ours == stock and set(stock) == STOCK_COMPARED
     assert all((stock_graded / "feedback" / s / LESSON / f"{LESSON}.html").exists() for s in STOCK_COMPARED)
 
 
-def test_stock_nbgrader_is_fooled_where_the_judge_is_not(graded, stock_graded):
-    """Does an answer cell that disarms the checks fool stock nbgrader, but not our grading?"""
+def test_checks_disarmed_in_the_kernel_are_overruled_outside_it(graded):
+    """Do the tests that passed only because the kernel's checks were disarmed lose their points outside it?"""
     workspace, _, _, _ = graded
-    stock = {row["student_id"]: float(row["score"]) for row in csv.DictReader((stock_graded / "export.csv").open())}
-    ours = {s: float(r["score"]) for s, r in _rows(workspace / "grades.csv").items()}
-    for student, fooled in CHEATS_STOCK.items():
-        assert stock[student] == fooled and ours[student] == SUBMISSIONS[student][1] < fooled
-        assert "Checked again outside your notebook" in _rows(workspace / "grades.csv")[student]["reason"]
+    log = (workspace / "logs" / "disarms-the-checks.log").read_text()
+    # nbgrader, like stock serial nbgrader, passed these in the kernel: the judge overruled exactly them.
+    overruled = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] overruled"))
+    assert overruled == ["build_sequential_model_layers", "compile_for_exam_settings"]
+    assert float(_rows(workspace / "grades.csv")["disarms-the-checks"]["score"]) == 5
 
 
 def test_grading_again_resumes_and_agrees(graded):
