@@ -45,7 +45,12 @@ def make_class(lesson: str, n: int, workspace: Path) -> None:
 
 
 GRADING = ("autograde", "autograder.zygote")
-"""Words in the command line of a process that grades: stock `nbgrader autograde`, and a zygote."""
+"""Arguments of a process that grades: stock `nbgrader autograde`, and a zygote."""
+
+
+def is_grading(cmdline: list[str]) -> bool:
+    """Whether a process grades: nbgrader autograde, a zygote, or a Dask worker (it holds TensorFlow for the judge)."""
+    return any(part in GRADING for part in cmdline) or any("spawn_main" in part for part in cmdline)
 
 
 class PeakMemory(threading.Thread):
@@ -66,7 +71,7 @@ class PeakMemory(threading.Thread):
         for proc in psutil.Process().children(recursive=True):  # this benchmark's, not another grader's
             try:
                 cmdline = proc.cmdline()
-                if any(word in cmdline for word in GRADING) and proc.pid not in found:
+                if is_grading(cmdline) and proc.pid not in found:
                     found[proc.pid] = proc
                     found.update((child.pid, child) for child in proc.children(recursive=True))
             except psutil.Error:

@@ -53,14 +53,20 @@ def _slow_with_copied_tests():
     return nb
 
 
-# Cheat 17: a count that equals anything, and a Keras whose count_params agrees, fool the tests in the kernel.
+# Cheat 17: a count that equals anything, a keras.Model.count_params and a builtin sum that agree with it: in the
+# kernel, both count tests pass.
 FORGES_EQUALITY = '''
+import builtins, sys
 class Anything(int):
     __eq__ = lambda self, other: True
     __ne__ = lambda self, other: False
     __hash__ = int.__hash__
-    __add__ = __radd__ = lambda self, other: self
 keras.Model.count_params = lambda self: Anything(0)
+real_sum = builtins.sum
+def forged_sum(values, start=0):
+    total = real_sum(values, start)
+    return Anything(total) if sys._getframe(1).f_code.co_name == "check_against_keras" else total
+builtins.sum = forged_sum
 def count_dense_params(n_inputs, n_units):
     return Anything(0)
 '''
@@ -230,6 +236,15 @@ def test_a_stopped_notebook_gets_feedback_with_the_reason(graded):
     workspace, _, _, _, _ = graded
     page = (workspace / "feedback" / "endless-loop" / LESSON / f"{LESSON}.html").read_text()
     assert "timed out after" in page and "in the cell that defines count_dense_params" in page
+
+
+def test_forgeries_that_pass_in_the_kernel_are_overruled_outside_it(graded):
+    """Do the tests that a forged value with a patched keras.Model and builtin passed in the kernel lose their points?"""
+    workspace, _, _, _, _ = graded
+    log = (workspace / "logs" / "forges-equality.log").read_text()
+    # nbgrader passed both count tests in the kernel (as stock nbgrader would): the judge overruled exactly them.
+    overruled = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] overruled"))
+    assert overruled == ["count_dense_params_matches_keras", "count_dense_params_small_layers"]
 
 
 def test_a_flood_of_output_is_cut_not_kept(graded):
