@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .answer_server import handle, models_in
-from .notebook_cells import is_answer_cell, is_readonly_setup, is_test_cell, nbgrader_meta
+from .notebook_cells import error_message, is_answer_cell, is_readonly_setup, is_test_cell, nbgrader_meta
 from .results import TestResult
 from .wire import SAFE_ERRORS, Decoder, Encoder, WireError, model_from_bytes, receive, send
 
@@ -251,10 +251,8 @@ def run_tests(plan: JudgePlan, namespace: dict, connection: Connection) -> dict[
                     exec(compile(test.code, f"<{test.grade_id}>", "exec"), namespace)
             except JudgeUnavailable as error:
                 unavailable = message = f"{UNAVAILABLE}: {error}"
-            except AssertionError as error:
-                message = str(error) or "AssertionError"
             except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
-                message = f"{type(error).__name__}: {error}"
+                message = error_message(error)
         results[test.grade_id] = TestResult(test.grade_id, not message, 0.0 if message else test.points,
                                             test.points, message)
     return results

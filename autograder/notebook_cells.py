@@ -47,6 +47,13 @@ def is_noise(text: str) -> bool:
     return re.search(NOISE_PATTERN, text) is not None
 
 
+def error_message(error: BaseException) -> str:
+    """What a test cell's error says to the student: an assertion's own text, else the error's name and text."""
+    if isinstance(error, AssertionError):
+        return str(error) or "AssertionError"
+    return f"{type(error).__name__}: {error}"
+
+
 def failure_message(cell: Any) -> str | None:
     """What a test cell's outputs say went wrong, or None when it passed.
 

@@ -7,6 +7,7 @@ mutant quickly: TensorFlow is imported once, and only the cells the tests depend
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Iterable
 import nbformat
 
 from autograder.course import RELEASE, SOURCE
-from autograder.notebook_cells import is_answer_cell, is_noise, is_readonly_setup, is_test_cell, nbgrader_meta
+from autograder.notebook_cells import (
+    error_message, is_answer_cell, is_noise, is_readonly_setup, is_test_cell, nbgrader_meta,
+)
 from autograder.results import TestResult
 
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$\n?", re.M)
@@ -115,14 +118,22 @@ def run_exercises(
     return results
 
 
+@functools.lru_cache(maxsize=None)
+def _judge_plan(assignment: str):
+    """The judge's plan for a lesson, read once per test session."""
+    from autograder import judge
+
+    return judge.plan_for(notebook_path(SOURCE, assignment))
+
+
 def judge_exercises(assignment: str, kernel: dict, tests: Iterable[str]) -> dict[str, TestResult]:
     """Judge the answers defined in the namespace `kernel` the way grading does, for the named tests."""
     from dataclasses import replace
 
     from autograder import judge
 
-    plan = judge.plan_for(notebook_path(SOURCE, assignment))
-    plan = replace(plan, tests=tuple(t for t in plan.tests if t.grade_id in set(tests)))
+    whole, wanted = _judge_plan(assignment), set(tests)
+    plan = replace(whole, tests=tuple(t for t in whole.tests if t.grade_id in wanted))
     connection = judge.LocalConnection(kernel)
     return judge.run_tests(plan, judge.prepare(plan, connection), connection)
 
@@ -135,10 +146,8 @@ def _run_test(cell, namespace: dict) -> TestResult:
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             exec(compile(unmark(cell.source), f"<{meta['grade_id']}>", "exec"), namespace)
-    except AssertionError as error:
-        message = str(error) or "AssertionError"
     except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
-        message = f"{type(error).__name__}: {error}"
+        message = error_message(error)
     if not message and err.getvalue() and not is_noise(err.getvalue()):
         message = f"wrote to stderr: {err.getvalue()[:200]}"
     return TestResult(meta["grade_id"], not message, 0.0 if message else points, points, message)
