@@ -18,11 +18,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psutil
 
 from .course import ROOT
 from .limits import Limits
+from .zygote import ZygoteChild
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -146,6 +148,25 @@ def _reap_zombies() -> None:
             return
 
 
+def start(command: list[str], env: dict[str, str], handle: IO) -> subprocess.Popen | ZygoteChild:
+    """Start `command` in its own session, writing to `handle`.
+
+    A `python -m MODULE ...` command is forked from this worker's zygote when one runs (KMW_ZYGOTE), which
+    imported the module already: nbgrader then starts in a fraction of a second instead of two or three.
+    """
+    zygote = env.get("KMW_ZYGOTE")
+    if zygote and len(command) > 2 and command[0] == sys.executable and command[1] == "-m":
+        request = {"kind": "module", "module": command[2], "argv": command[3:], "cwd": str(ROOT), "env": env}
+        with open(os.devnull, "rb") as nothing:
+            try:
+                return ZygoteChild(zygote, request, [nothing.fileno(), handle.fileno(), handle.fileno()])
+            except OSError as error:
+                handle.write(f"[autograder] grading without the zygote: {error}\n")
+                handle.flush()
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=handle,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def run_supervised(
     command: list[str], env: dict[str, str], limits: Limits, scratch: Path, workspace: Path, log: Path
 ) -> RunOutcome:
@@ -177,8 +198,7 @@ def run_supervised(
     with log.open("a") as handle:
         handle.write("$ " + " ".join(command[2:]) + "\n")
         handle.flush()
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = start(command, env, handle)
         try:
             me = psutil.Process(proc.pid)
         except psutil.NoSuchProcess:

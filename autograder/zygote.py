@@ -1,26 +1,33 @@
-"""A fork server for students' kernels: import TensorFlow once per worker, then fork one fresh kernel per student.
+"""A fork server for grading: import TensorFlow and nbgrader once per worker, then fork what each student needs.
 
-Starting a kernel costs seconds, most of them in `import tensorflow`. A zygote is a process that imports
-TensorFlow, Keras, ipykernel and the course's helpers once, runs no student code, and then waits on a Unix socket.
-For each kernel nbgrader starts, `kernel_launcher` (the process jupyter_client manages) sends the zygote its
-arguments, sandbox settings, folder, environment and standard streams; the zygote forks a child, which applies
-the same sandbox as `kernel_launcher.apply` and runs the IPython kernel in-process.
+Starting a kernel costs seconds, most of them in `import tensorflow`; starting nbgrader costs two more. A zygote
+is a process that imports TensorFlow, Keras, ipykernel, nbgrader and the course's helpers once, runs no student
+code, and then waits on a Unix socket. It forks three kinds of children:
 
-No state travels from one student to the next: each kernel is a fork of the zygote as it was after its imports,
-and the zygote never runs a student's code nor reads anything back from a kernel. A kernel's memory is a
+- `kernel`: for each kernel nbgrader starts, `kernel_launcher` (the process jupyter_client manages) sends the
+  zygote its arguments, sandbox settings, folder, environment and standard streams; the child applies the same
+  sandbox as `kernel_launcher.apply` and runs the IPython kernel in-process;
+- `module`: the grader's own `python -m nbgrader autograde ...` (`sandbox.start`), run as root like before, with
+  the worker's environment and log file;
+- `judge`: the judge that runs the tests again outside the student's kernel (`forked_judge.py`), sandboxed as a
+  user of its own.
+
+No state travels from one student to the next: each child is a fork of the zygote as it was after its imports,
+and the zygote never runs a student's code nor reads anything back from a child. A kernel's memory is a
 copy-on-write copy, its files live in its own scratch folder, and its folders are hidden from the others.
 
-The child stays findable by the grader's watchdog (`sandbox.py`): the zygote starts with a placeholder
+A kernel stays findable by the grader's watchdog (`sandbox.py`): the zygote starts with a placeholder
 `KMW_TOKEN` in its environment block, which the child overwrites in place with its student's token, so that
-`/proc/<pid>/environ` carries it as it would for an exec'd kernel. The child dies with the zygote
-(PR_SET_PDEATHSIG) and is killed when its launcher disconnects; the launcher forwards signals (nbgrader
+`/proc/<pid>/environ` carries it as it would for an exec'd kernel. Every child dies with the zygote
+(PR_SET_PDEATHSIG) and is killed when its caller disconnects; a kernel's launcher forwards signals (nbgrader
 interrupts a cell with SIGINT) and exits with the kernel's status.
 
 Protocol, over a SOCK_SEQPACKET socket (one JSON message per packet):
 
-- launcher -> zygote: `{"argv", "config", "cwd", "env"}`, with its stdin, stdout and stderr attached (SCM_RIGHTS);
-- zygote -> launcher: `{"pid"}` once the child is sandboxed, or `{"error"}` (the launcher then starts the kernel
-  itself); later `{"status"}`, the child's wait status.
+- caller -> zygote: `{"kind", "argv", "config", "cwd", "env", ...}`, with its stdin, stdout and stderr attached
+  (SCM_RIGHTS), and for a judge its end of a socket pair;
+- zygote -> caller: `{"pid"}` once the child is ready, or `{"error"}` (the caller then does without the zygote);
+  later `{"status"}`, the child's wait status.
 """
 
 from __future__ import annotations
@@ -40,9 +47,9 @@ TOKEN_PLACEHOLDER = "0" * 32
 PRELOAD = (
     "numpy", "tensorflow", "keras", "matplotlib.pyplot", "ipykernel.kernelapp", "ipykernel.ipkernel",
     "autograder", "autograder.checks", "autograder.datasets", "autograder.draw_graph", "autograder.draw_network",
-    "autograder.spec",
+    "autograder.spec", "autograder.selfpaced", "nbgrader.apps.nbgraderapp",
 )
-"""What every lesson imports, and the kernel itself."""
+"""What every lesson imports, the kernel itself, and nbgrader (`run_module` runs it in a fork too)."""
 MAX_MESSAGE = 1 << 20
 READY_SECONDS = 60
 PR_SET_PDEATHSIG = 1
@@ -60,7 +67,7 @@ def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> N
 def _receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
     """One message and the descriptors attached to it; (None, []) when the peer is gone."""
     try:
-        data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+        data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
     except OSError:
         return None, []
     if not data:
@@ -138,6 +145,80 @@ def run_in_zygote(socket_path: str, config: dict, argv: list[str]) -> int | None
             return os.waitstatus_to_exitcode(message["status"])
 
 
+class ZygoteChild:
+    """A process the zygote forked for this caller, handled like a `subprocess.Popen`: pid, poll, wait, kill.
+
+    The zygote reports the child's wait status over the connection; when the connection closes first (the zygote
+    died, and the child with it), the child counts as killed.
+    """
+
+    def __init__(self, socket_path: str, request: dict, fds: list[int]) -> None:
+        """Ask the zygote at `socket_path` to fork a child for `request`, with `fds` as its stdin, stdout, stderr.
+
+        Raises:
+            OSError: when the zygote cannot be reached or could not start the child (start it another way).
+        """
+        self.returncode: int | None = None
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.sock.connect(socket_path)
+            _send(self.sock, request, fds)
+            reply, _ = _receive(self.sock)
+        except OSError:
+            self.sock.close()
+            raise
+        if not reply or "pid" not in reply:
+            self.sock.close()
+            raise OSError(f"the zygote could not start it: {(reply or {}).get('error', 'no answer')}")
+        self.pid: int = reply["pid"]
+
+    def poll(self) -> int | None:
+        """The exit code once the child has ended (negative: killed by that signal), else None."""
+        if self.returncode is None:
+            self._read(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to end; return its exit code.
+
+        Raises:
+            subprocess.TimeoutExpired: when it still runs after `timeout` seconds.
+        """
+        import subprocess
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(f"zygote child {self.pid}", timeout)
+            self._read(left)
+        return self.returncode
+
+    def kill(self) -> None:
+        """Kill the child and everything in its session."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _read(self, timeout: float | None) -> None:
+        try:
+            ready, _, _ = select.select([self.sock], [], [], timeout)
+        except InterruptedError:
+            return
+        if not ready:
+            return
+        message, fds = _receive(self.sock)
+        for fd in fds:
+            os.close(fd)
+        if message is None:
+            self.returncode = -signal.SIGKILL
+        elif "status" in message:
+            self.returncode = os.waitstatus_to_exitcode(message["status"])
+        if self.returncode is not None:
+            self.sock.close()
+
+
 def exit_like(code: int) -> None:
     """End this process as the kernel ended: with its exit code, or killed by the same signal."""
     sys.stdout.flush()
@@ -166,10 +247,8 @@ def _carry_token(token: str) -> None:
             raise RuntimeError("the token does not show in /proc/self/environ")
 
 
-def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> None:
-    """In the forked child: take the launcher's streams, sandbox this process, report, then run the kernel."""
-    from . import kernel_launcher
-
+def _take_streams(fds: list[int], own_fds: list[int]) -> None:
+    """In a forked child: drop the zygote's descriptors, start a session, and take the caller's streams."""
     for fd in own_fds:
         try:
             os.close(fd)
@@ -178,13 +257,60 @@ def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> Non
     os.setsid()
     for number, fd in enumerate(fds[:3]):
         os.dup2(fd, number)
-    for fd in fds:
-        if fd > 2:
+    for fd in fds[:3]:
+        if fd > 2 and fd not in fds[3:]:
             os.close(fd)
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _die_with(zygote: int) -> None:
+    """End this child when the zygote ends (set after any setuid, which clears it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote:
+        os._exit(1)
+
+
+def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> None:
+    """In the forked child: take the caller's streams, become what the request asks for, report, then run it."""
+    _take_streams(fds, own_fds)
+    kind = request.get("kind", "kernel")
+    if kind == "module":
+        _run_module(request, ready)
+    elif kind == "judge":
+        from .forked_judge import run_judge_child
+
+        run_judge_child(request, fds[3], ready, os.getppid())
+    else:
+        _run_kernel(request, ready)
+
+
+def _run_module(request: dict, ready: int) -> None:
+    """Run a Python module as `python -m MODULE ARGV` would (the grader's nbgrader), with the caller's environment."""
+    import runpy
+
+    env = request["env"]
+    if "KMW_TOKEN" in env:
+        _carry_token(env["KMW_TOKEN"])
+    zygote = os.getppid()
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(env)
+    tempfile.tempdir = None
+    _die_with(zygote)
+    sys.argv = [request["module"], *request["argv"]]
+    os.write(ready, b"ok")
+    os.close(ready)
+    runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+
+
+def _run_kernel(request: dict, ready: int) -> None:
+    """Sandbox this process as `kernel_launcher.apply` does, then run the IPython kernel."""
+    from . import kernel_launcher
+
     env = request["env"]
     _carry_token(env.get("KMW_TOKEN", ""))
     zygote = os.getppid()
@@ -193,10 +319,7 @@ def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> Non
     os.environ.update(env)
     extra = kernel_launcher.apply(request["config"])
     tempfile.tempdir = None  # the zygote's own temporary folder is hidden here: use this kernel's TMPDIR
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
-    if os.getppid() != zygote:
-        os._exit(1)
+    _die_with(zygote)
     if "" in sys.path:
         sys.path.remove("")
     import ipykernel_launcher
@@ -211,8 +334,8 @@ def _child(request: dict, fds: list[int], ready: int, own_fds: list[int]) -> Non
     IPKernelApp.launch_instance(sys.argv[1:])
 
 
-def _fork_kernel(request: dict, fds: list[int], own_fds: list[int]) -> int:
-    """Fork a sandboxed kernel for `request`; return its pid once it is ready to run, or raise."""
+def _fork_child(request: dict, fds: list[int], own_fds: list[int]) -> int:
+    """Fork a child for `request` (a sandboxed kernel, a module, a judge); return its pid once it is ready, or raise."""
     ready_r, ready_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -227,7 +350,7 @@ def _fork_kernel(request: dict, fds: list[int], own_fds: list[int]) -> int:
         except BaseException as error:  # noqa: BLE001 (report anything, never return into the zygote's loop)
             code = 1
             try:
-                os.write(2, f"kernel (zygote child): {type(error).__name__}: {error}\n".encode())
+                os.write(2, f"{request.get('kind', 'kernel')} (zygote child): {type(error).__name__}: {error}\n".encode())
             except OSError:
                 pass
         finally:
@@ -251,7 +374,7 @@ def _fork_kernel(request: dict, fds: list[int], own_fds: list[int]) -> int:
         except ProcessLookupError:
             pass
         os.waitpid(pid, 0)
-        raise RuntimeError("the kernel could not be sandboxed (see the launcher's stderr)")
+        raise RuntimeError(f"the {request.get('kind', 'kernel')} could not start (see its stderr)")
     return pid
 
 
@@ -326,7 +449,7 @@ def _handle(connection: socket.socket, kernels: dict[int, socket.socket], own_fd
         connection.close()
         return
     try:
-        pid = _fork_kernel(message, fds, [*own_fds, connection.fileno(),
+        pid = _fork_child(message, fds, [*own_fds, connection.fileno(),
                                           *(c.fileno() for c in kernels.values() if c.fileno() >= 0)])
     except Exception as error:  # noqa: BLE001 (the launcher falls back to starting the kernel itself)
         try:
