@@ -92,6 +92,7 @@ def serve(path: str, wait_seconds: float = 30.0, namespace: dict | None = None) 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         server.bind(path)
+        os.chmod(path, 0o666)  # the judge runs as a user of its own
         server.listen(1)
         server.settimeout(wait_seconds)
         try:

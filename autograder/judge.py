@@ -259,12 +259,15 @@ def run_tests(plan: JudgePlan, namespace: dict, connection: Connection) -> dict[
 
 
 class Judge(threading.Thread):
-    """Judges one notebook from a thread, while nbgrader runs the notebook whose last cell serves the answers."""
+    """Judges one notebook from a thread, while nbgrader runs the notebook whose last cell serves the answers.
+
+    This one judges in the worker's own process; `forked_judge.ForkedJudge` judges in a fork of the worker's
+    zygote, as an unprivileged user. Both wait here for the kernel to serve, then `judge()`.
+    """
 
     def __init__(self, plan: JudgePlan, socket_path: Path, timeout: float) -> None:
         super().__init__(daemon=True, name=f"judge-{plan.notebook}")
         self.plan, self.socket_path, self.timeout = plan, socket_path, timeout
-        self.namespace = prepare(plan)
         self.finished = threading.Event()
         """Set by the grader when nbgrader has ended: the kernel will not serve any more."""
         self.results: dict[str, TestResult] = {}
@@ -274,6 +277,11 @@ class Judge(threading.Thread):
         """Why the judge itself failed, through no fault of the student (nbgrader's verdicts then stand)."""
         self.seconds = 0.0
         """How long judging took, once the kernel served."""
+        self.namespace = self.set_up()
+
+    def set_up(self) -> dict | None:
+        """Run the plan's set-up cells before the notebook starts (raises when the instructor's cells fail)."""
+        return prepare(self.plan)
 
     def run(self) -> None:
         while not self.socket_path.exists():
@@ -281,18 +289,34 @@ class Judge(threading.Thread):
                 self.error = "the notebook ended before its last cell let the grader in"
                 return
         started = time.monotonic()
-        for attempt in range(40):  # the kernel binds the socket, then listens
-            try:
-                connection = SocketConnection(str(self.socket_path), self.timeout)
-                break
-            except JudgeUnavailable as error:
-                if attempt == 39 or self.finished.wait(0.05):
-                    self.error = str(error)
-                    return
         try:
-            self.results = run_tests(self.plan, self.namespace, connection)
+            self.judge()
+        except JudgeUnavailable as error:
+            self.error = str(error)
         except Exception as error:  # noqa: BLE001 (a judge that breaks must not take the worker down)
             self.own_error = f"{type(error).__name__}: {error}"
         finally:
-            connection.close()
             self.seconds = time.monotonic() - started
+
+    def judge(self) -> None:
+        """Connect to the kernel, run the tests, and set `results` or `error`."""
+        connection = connect(str(self.socket_path), self.timeout, self.finished)
+        try:
+            self.results = run_tests(self.plan, self.namespace, connection)
+        finally:
+            connection.close()
+
+
+def connect(path: str, timeout: float, gone: threading.Event | None = None) -> SocketConnection:
+    """Connect to the kernel's answer socket, retrying while it binds and starts to listen.
+
+    Raises:
+        JudgeUnavailable: when it never accepts, or `gone` is set meanwhile.
+    """
+    for attempt in range(40):
+        try:
+            return SocketConnection(path, timeout)
+        except JudgeUnavailable:
+            if attempt == 39 or (gone.wait(0.05) if gone else time.sleep(0.05)):
+                raise
+    raise JudgeUnavailable("could not reach the notebook's kernel")

@@ -4,7 +4,8 @@ nbgrader starts kernels through a kernel spec; grading points that spec at this 
 student code runs:
 
 - when run as root: moves into new mount and network namespaces (no network), covers the course's secrets (source/, the
-  gradebook, other students' files, .git) with empty folders, and drops to the unprivileged user `nobody`;
+  gradebook, other students' files, .git) with empty folders, and drops to the unprivileged user `nobody` (or the
+  user id the settings name: the judge runs as another one, out of the kernel's reach);
 - limits memory per process (RLIMIT_DATA) and, as `nobody`, the number of tasks (RLIMIT_NPROC);
 - gives the notebook its own scratch HOME and TMPDIR and an environment without the grader's variables;
 - records the start of each cell, so that a timeout can name the cell that was running.
@@ -92,10 +93,11 @@ def apply(config: dict) -> list[str]:
     for folder in (home, tmp):
         os.makedirs(folder, exist_ok=True)
     as_root = os.geteuid() == 0
+    uid = int(config.get("uid", NOBODY))
     if as_root:
         cwd = os.getcwd()
-        _chown_tree(cwd, NOBODY)
-        _chown_tree(scratch, NOBODY)
+        _chown_tree(cwd, uid)
+        _chown_tree(scratch, uid)
         try:
             hide_paths(config.get("hide", []), [cwd, scratch, *config.get("keep", [])], config.get("network", True))
         except OSError as error:  # no namespaces here: limits still apply
@@ -106,8 +108,8 @@ def apply(config: dict) -> list[str]:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if as_root:
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
         # RLIMIT_NPROC counts threads too (TensorFlow starts dozens): it only stops a fork bomb here,
         # and the grader's watchdog enforces the process limit itself.
         tasks = THREADS_PER_PROCESS * int(config["max_processes"])

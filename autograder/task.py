@@ -20,7 +20,8 @@ from .course import tool_environment, workspace_flags
 from .judge import Judge, JudgePlan
 from .limits import Limits
 from .overrule import add_serve_cell, overrule
-from .sandbox import run_supervised
+from .sandbox import run_supervised, sandbox_settings
+from .forked_judge import ForkedJudge
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,16 @@ def _read_grades(db: Path, assignment: str, student: str) -> tuple[dict, dict]:
     return scores, comments
 
 
+def kernel_environment(limits: Limits) -> dict[str, str]:
+    """The environment nbgrader, and so the student's kernel, runs with under `limits`."""
+    env = tool_environment()
+    env["KMW_MAX_OUTPUT_MB"] = str(limits.max_output_mb)
+    if limits.threads:
+        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+            env[name] = str(limits.threads)
+    return env
+
+
 def run_task(task: GradeTask) -> GradeOutcome:
     """Grade one submission in a private course folder; return the autograded files and grades.
 
@@ -108,24 +119,20 @@ def run_task(task: GradeTask) -> GradeOutcome:
         scratch.mkdir()
         submitted = workspace / "submitted" / task.student / task.assignment
         _write_tree(submitted, task.files)
-        judges, notes = _start_judges(task, submitted, scratch)
-        (workspace / "gradebook.db").write_bytes(task.gradebook)
-        log = workspace / "logs" / "autograde.log"
-        command = [
-            sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
-            *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
-        ]
-        env = tool_environment()
-        env["KMW_MAX_OUTPUT_MB"] = str(task.limits.max_output_mb)
-        if task.limits.threads:
-            for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
-                env[name] = str(task.limits.threads)
+        env = kernel_environment(task.limits)
         if not task.limits.network and os.geteuid() == 0:
             env["KMW_IPC_PREFIX"] = str(scratch / "runtime" / "kernel")  # the kernel gets no network namespace
         if task.limits.prewarm:
             from .prewarm import zygote_environment
 
             env.update(zygote_environment(env))
+        judges, notes = _start_judges(task, submitted, scratch, workspace, env.get("KMW_ZYGOTE"))
+        (workspace / "gradebook.db").write_bytes(task.gradebook)
+        log = workspace / "logs" / "autograde.log"
+        command = [
+            sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
+            *workspace_flags(workspace), f"--Execute.timeout={task.limits.cell_seconds}",
+        ]
         for judge in judges:
             judge.start()
         outcome = run_supervised(command, env, task.limits, scratch, workspace, log)
@@ -162,16 +169,28 @@ def run_task(task: GradeTask) -> GradeOutcome:
                             overruled)
 
 
-def _start_judges(task: GradeTask, submitted: Path, scratch: Path) -> tuple[list[Judge], list[str]]:
-    """Prepare a judge per notebook, and add the cell that lets each one call the student's functions."""
+def _start_judges(task: GradeTask, submitted: Path, scratch: Path, workspace: Path,
+                  zygote: str | None) -> tuple[list[Judge], list[str]]:
+    """Prepare a judge per notebook, and add the cell that lets each one call the student's functions.
+
+    With a zygote, each judge runs in a fork of it, as its own unprivileged user (`forked_judge.py`); without one,
+    in this process.
+    """
     judges, notes = [], []
     for plan in task.judge:
         path = submitted / plan.notebook
         if not path.is_file():
             continue
-        socket_path = scratch / f"answers-{len(judges)}.sock"
+        number = len(judges)
+        socket_path = scratch / f"answers-{number}.sock"
         try:
-            judge = Judge(plan, socket_path, timeout=task.limits.cell_seconds)
+            if zygote:
+                folder = scratch.parent / f"judge-{number}"
+                sandbox = sandbox_settings(task.limits, folder, workspace, "")
+                judge = ForkedJudge(plan, socket_path, task.limits.cell_seconds, zygote, sandbox, folder,
+                                    workspace / "logs" / f"judge-{number}.log")
+            else:
+                judge = Judge(plan, socket_path, timeout=task.limits.cell_seconds)
         except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: grade as stock nbgrader does)
             notes.append(f"not judged outside the kernel: the set-up cells failed ({type(error).__name__}: {error})")
             continue

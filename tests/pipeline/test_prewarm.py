@@ -4,10 +4,16 @@ With one worker, the class is graded in student order by the same zygote: the fi
 a kernel could carry over (modules, builtins, the environment, globals, files in every folder it may write) and
 leaves a process behind; the next two students look for each of those traces. A student who finds none scores
 full marks, and prints what it looked at, so that a failure says what leaked.
+
+The zygote also forks nbgrader and the judge: the first student checks where its nbgrader came from, and a
+fourth student's answer tries to read and kill every process it can see, the judge's included, each time the
+judge calls it.
 """
 
+import ast
 import csv
 import os
+import re
 import subprocess
 import sys
 
@@ -15,6 +21,8 @@ import nbformat
 import psutil
 import pytest
 from harness import make_submission, solutions, submit
+
+from autograder.forked_judge import JUDGE_UID
 
 LESSON = "02_layers"
 FULL = 6
@@ -39,6 +47,7 @@ for folder in FOLDERS:
         pass
 lingering = subprocess.Popen(LINGERING.split(), start_new_session=True)
 print("KERNEL_PARENT", os.getppid(), open(f"/proc/{{os.getppid()}}/cmdline").read().replace("\\0", " "))
+print("NBGRADER_PARENT", open(f"/proc/{{os.environ['JPY_PARENT_PID']}}/stat").read().rsplit(")", 1)[1].split()[1])
 zygote_socket = open(f"/proc/{{os.getppid()}}/cmdline").read().split("\\0")[-2]
 try:
     import socket
@@ -66,13 +75,42 @@ print("KERNEL_PARENT", os.getppid(), open(f"/proc/{{os.getppid()}}/cmdline").rea
 print("LEAKS", LEAKS)
 '''
 
+STOPS_THE_JUDGE = '''import os, signal
+def count_dense_params(n_inputs, n_units):
+    # Each time it is called, also when the judge calls it: try to read and to kill every process not root's.
+    seen = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            status = open(f"/proc/{name}/status").read()
+        except OSError:
+            continue
+        uid = int(status.split("Uid:")[1].split()[0])
+        if uid == 0:
+            continue
+        outcomes = []
+        for attempt in (lambda: open(f"/proc/{name}/mem", "rb").close(), lambda: os.kill(int(name), signal.SIGKILL)):
+            try:
+                attempt()
+                outcomes.append("done")
+            except OSError as error:
+                outcomes.append(type(error).__name__)
+        seen.append((uid, *outcomes))
+    with open("probe.txt", "a") as probe:
+        probe.write(repr(seen) + "\\n")
+    return (n_inputs + 1) * n_units
+'''
+
 SUBMISSIONS = {  # graded in this order, by the same worker
     "a-patches-everything": PATCHES + solutions(LESSON)["count_dense_params"],
     "b-looks-for-leaks": LOOKS_FOR_LEAKS + "def count_dense_params(n_inputs, n_units):\n"
                          "    return (n_inputs + 1) * n_units + (1000 if LEAKS else 0)\n",
     "c-looks-for-leaks-again": LOOKS_FOR_LEAKS + "def count_dense_params(n_inputs, n_units):\n"
                                "    return (n_inputs + 1) * n_units + (1000 if LEAKS else 0)\n",
+    "d-stops-the-judge": STOPS_THE_JUDGE,
 }
+LEAK_HUNT = ("a-patches-everything", "b-looks-for-leaks", "c-looks-for-leaks-again")
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +140,34 @@ def _printed(workspace, student, tag):
 
 
 def test_every_kernel_came_from_the_same_zygote(graded):
-    """Were all three students' kernels forked by one warmed-up zygote, not started from scratch?"""
+    """Were the three leak hunters' kernels forked by one warmed-up zygote, not started from scratch?"""
     workspace, _ = graded
-    parents = {_printed(workspace, student, "KERNEL_PARENT") for student in SUBMISSIONS}
+    parents = {_printed(workspace, student, "KERNEL_PARENT") for student in SUBMISSIONS if student in LEAK_HUNT}
     assert len(parents) == 1, parents
     assert "autograder.zygote" in parents.pop()
+
+
+def test_nbgrader_came_from_the_zygote_too(graded):
+    """Was the grader's own nbgrader forked from the zygote as well, instead of starting Python afresh?"""
+    workspace, _ = graded
+    for student in ("a-patches-everything",):
+        zygote = _printed(workspace, student, "KERNEL_PARENT").split()[1]
+        assert _printed(workspace, student, "NBGRADER_PARENT") == f"NBGRADER_PARENT {zygote}"
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="a user of the judge's own needs root")
+def test_a_student_cannot_stop_or_read_the_judge(graded):
+    """Can an answer, called by the judge, neither kill nor read the judge's process, so that every test is judged?"""
+    workspace, rows = graded
+    student = "d-stops-the-judge"
+    probes = (workspace / "autograded" / student / LESSON / "probe.txt").read_text().splitlines()
+    seen = [entry for line in probes for entry in ast.literal_eval(line) if entry[0] == JUDGE_UID]
+    assert seen, "the answer never saw the judge's process: was it judged in a fork of the zygote?"
+    assert set(seen) == {(JUDGE_UID, "PermissionError", "PermissionError")}, seen
+    log = (workspace / "logs" / f"{student}.log").read_text()
+    judged = re.search(r"(\d+) of (\d+) tests passed outside the kernel", log)
+    assert judged and judged.group(1) == judged.group(2), log[-2000:]
+    assert float(rows[student]["score"]) == FULL, rows[student]
 
 
 def test_no_trace_of_the_previous_student(graded):

@@ -1,0 +1,153 @@
+"""The judge in a fork of the worker's zygote: TensorFlow already imported, and run as its own unprivileged user.
+
+`judge.Judge` runs the tests again in the worker's process, which then imports TensorFlow (hundreds of MiB per
+worker) and reads the kernel's `.keras` files as root. `ForkedJudge` asks the worker's zygote (zygote.py) for a
+child instead. The child shares the zygote's imported pages, applies the kernel's sandbox with another user id
+(`JUDGE_UID`, so that the student's kernel, running as `nobody`, can neither signal nor trace it), receives the
+plan over a private socket pair, judges, and sends back the results as JSON.
+
+Protocol over the socket pair (`wire.send` / `wire.receive` frames):
+
+- worker -> child: the plan (`plan_header`), with the instructor's data files as blobs;
+- child -> worker: `{"results": [...]}`, `{"error": ...}` (the kernel stopped answering: the student's tests fail)
+  or `{"own_error": ...}` (the judge broke: nbgrader's verdicts stand).
+
+A child that ends without a word was stopped, for example by running out of memory on the student's answers:
+the student's tests fail, as they would when the kernel stops answering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import socket
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .judge import Judge, JudgePlan, JudgeUnavailable, JudgedTest, connect, prepare, run_tests
+from .results import TestResult
+from .wire import WireError, receive, send
+
+JUDGE_UID = 65533
+"""The user the judge runs as, when the grader runs as root: not `nobody`, whom the student's kernel runs as."""
+PR_SET_DUMPABLE = 4
+
+
+def plan_header(plan: JudgePlan, socket_path: str, timeout: float) -> tuple[dict, dict[str, bytes]]:
+    """The plan, the kernel's socket and the timeout as a `wire` header, and the plan's data files as blobs."""
+    header = {
+        "notebook": plan.notebook, "setup": list(plan.setup), "names": list(plan.names),
+        "tests": [asdict(test) for test in plan.tests], "socket": socket_path, "timeout": timeout,
+    }
+    return header, dict(plan.files)
+
+
+def plan_from(header: dict, blobs: dict[str, bytes]) -> JudgePlan:
+    """The plan `plan_header` sent."""
+    tests = tuple(JudgedTest(t["grade_id"], t["code"], float(t["points"])) for t in header["tests"])
+    return JudgePlan(header["notebook"], tuple(header["setup"]), tests, tuple(header["names"]), dict(blobs))
+
+
+class ForkedJudge(Judge):
+    """Judges one notebook in a child of the worker's zygote; the same waiting, results and errors as `Judge`."""
+
+    def __init__(self, plan: JudgePlan, socket_path: Path, timeout: float, zygote: str, sandbox: dict,
+                 folder: Path, log: Path) -> None:
+        """Prepare to judge.
+
+        Args:
+            plan: the notebook's plan.
+            socket_path: where the kernel's last cell will serve the answers.
+            timeout: seconds one call of a student's function may take.
+            zygote: the socket of the worker's zygote.
+            sandbox: the kernel launcher's settings for the child (`sandbox.sandbox_settings`).
+            folder: the child's own folder (its HOME and TMPDIR), out of the kernel's sight.
+            log: a file for the child's stdout and stderr.
+        """
+        self.zygote, self.sandbox, self.folder, self.log = zygote, sandbox, folder, log
+        super().__init__(plan, socket_path, timeout)
+
+    def set_up(self) -> None:
+        """Nothing here: the child runs the set-up cells."""
+        return None
+
+    def judge(self) -> None:
+        from .zygote import ZygoteChild
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = {**self.sandbox, "scratch": str(self.folder), "uid": JUDGE_UID,
+                  "keep": [*self.sandbox.get("keep", []), str(self.socket_path.parent)]}
+        env = {key: value for key, value in os.environ.items() if not key.startswith("KMW_")}
+        request = {"kind": "judge", "config": config, "cwd": str(self.folder), "env": env}
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with ours, open(os.devnull, "rb") as nothing, self.log.open("ab") as log:
+            try:
+                child = ZygoteChild(self.zygote, request, [nothing.fileno(), log.fileno(), log.fileno(), theirs.fileno()])
+            finally:
+                theirs.close()
+            try:
+                send(ours, *plan_header(self.plan, str(self.socket_path), self.timeout))
+                try:
+                    reply, _ = receive(ours)
+                except (OSError, WireError):
+                    code = child.wait(5) if child.poll() is None else child.returncode
+                    raise JudgeUnavailable(f"the grader's checker was stopped before it finished (exit {code}); "
+                                           "did an answer use too much memory?") from None
+            finally:
+                child.kill()
+                with contextlib.suppress(Exception):
+                    child.wait(5)
+        if "results" in reply:
+            self.results = {r["grade_id"]: TestResult(**r) for r in reply["results"]}
+        elif "error" in reply:
+            self.error = str(reply["error"])
+        else:
+            self.own_error = str(reply.get("own_error", "the judge sent no results"))
+
+
+def run_judge_child(request: dict, channel_fd: int, ready: int, zygote: int) -> None:
+    """In the zygote's child: sandbox this process as the judge's user, then judge the plan the worker sends.
+
+    Args:
+        request: the zygote request (`config`, `cwd`, `env`).
+        channel_fd: this side of the worker's socket pair.
+        ready: the pipe to tell the zygote the child is sandboxed.
+        zygote: the zygote's pid (the child dies with it).
+    """
+    from . import kernel_launcher
+    from .zygote import _die_with
+
+    channel = socket.socket(fileno=channel_fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    kernel_launcher.apply(request["config"])
+    tempfile.tempdir = None
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no tracing, no /proc/<pid>/mem, even by its own user
+    _die_with(zygote)
+    os.write(ready, b"ok")
+    os.close(ready)
+    with channel:
+        header, blobs = receive(channel)
+        send(channel, judge_once(plan_from(header, blobs), header["socket"], float(header["timeout"])))
+
+
+def judge_once(plan: JudgePlan, socket_path: str, timeout: float) -> dict:
+    """Set up, connect to the kernel, run the tests; the reply for the worker."""
+    try:
+        namespace = prepare(plan)
+    except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: not the student's fault)
+        return {"own_error": f"the set-up cells failed ({type(error).__name__}: {error})"}
+    try:
+        connection = connect(socket_path, timeout)
+    except JudgeUnavailable as error:
+        return {"error": str(error)}
+    try:
+        results = run_tests(plan, namespace, connection)
+    except Exception as error:  # noqa: BLE001
+        return {"own_error": f"{type(error).__name__}: {error}"}
+    finally:
+        connection.close()  # after the results exist: the kernel's last cell ends when told "done"
+    return {"results": [asdict(result) for result in results.values()]}
