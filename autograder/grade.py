@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import tempfile
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,7 +28,8 @@ from .notebook_cells import failure_message, is_test_cell, nbgrader_meta
 from .results import StudentGrade
 from .selfcheck import NotebookError, read_notebook
 from .staging import stage, submission_hash
-from .task import GradeOutcome, GradeTask, last_error, run_task
+from .task import GradeOutcome, GradeTask, last_error
+from .workers import Workers
 
 
 # nbgrader's gradebook API trips SQLAlchemy warnings that say nothing to an instructor.
@@ -86,26 +87,52 @@ def _db(workspace: Path) -> str:
     return f"sqlite:///{workspace.resolve() / 'gradebook.db'}"
 
 
+STUDENT_TABLES = ("comment", "grade", "submitted_notebook", "submitted_assignment", "student")
+"""The gradebook tables that hold students and their work (nbgrader's schema): a template keeps none of them."""
+
+
 def prepare(assignment: str, workspace: Path) -> tuple[float, bytes]:
     """Put the assignment into the class gradebook; return its maximum score and an empty template gradebook."""
     from nbgrader.api import Gradebook
 
     workspace.mkdir(parents=True, exist_ok=True)
-    template = workspace / "template"
-    shutil.rmtree(template, ignore_errors=True)
     log = workspace / "logs" / "_generate_assignment.log"
     log.unlink(missing_ok=True)
-    with ThreadPoolExecutor(2) as pool:  # the class gradebook and the empty template, at once
-        runs = list(pool.map(
-            lambda args: run_nbgrader(["generate_assignment", assignment, "--force", *args[0]], log=args[1]),
-            [(workspace_flags(workspace), log), (workspace_flags(template), log.with_suffix(".template.log"))],
-        ))
-    if any(done.returncode != 0 for done in runs):
+    done = run_nbgrader(["generate_assignment", assignment, "--force", *workspace_flags(workspace)], log=log)
+    if done.returncode != 0:
         raise GradingError(f"nbgrader generate_assignment {assignment} failed: "
                            f"{last_error(log.read_text(errors='replace'))} (see {log})")
     with Gradebook(_db(workspace)) as gradebook:
         max_score = float(gradebook.find_assignment(assignment).max_score)
-    return max_score, (template / "gradebook.db").read_bytes()
+    return max_score, template_gradebook(workspace / "gradebook.db")
+
+
+def template_gradebook(db: Path) -> bytes:
+    """A copy of the class gradebook `db` without students: the assignments and their cells only.
+
+    Each worker grades one student into a copy of it, so it stays small however large the class.
+    """
+    import sqlite3
+
+    with tempfile.TemporaryDirectory(prefix="kmw-template-") as tmp:
+        copy = Path(tmp) / "gradebook.db"
+        source = sqlite3.connect(db)
+        target = sqlite3.connect(copy)
+        try:
+            source.backup(target)  # a consistent copy, even of a database in use
+            tables = {name for (name,) in target.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            missing = set(STUDENT_TABLES) - tables
+            if missing:
+                raise GradingError(f"the gradebook {db} has no table {', '.join(sorted(missing))}: "
+                                   "is it from another version of nbgrader?")
+            with target:
+                for table in STUDENT_TABLES:
+                    target.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the constant above)
+            target.execute("VACUUM")
+        finally:
+            source.close()
+            target.close()
+        return copy.read_bytes()
 
 
 def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
@@ -197,39 +224,6 @@ def save_finished(workspace: Path, grade: StudentGrade, fingerprint: str) -> Non
     tmp.replace(path)
 
 
-def _run_tasks(tasks: list[GradeTask], workers: int, scheduler: str | None) -> Iterator[GradeOutcome]:
-    """Run tasks on local processes or a Dask cluster, yielding outcomes as they finish."""
-    if not tasks:
-        return
-    if workers <= 1 and scheduler is None:
-        for task in tasks:
-            yield _safe_run(task)
-        return
-    from distributed import Client, LocalCluster, as_completed
-
-    if scheduler:
-        cluster, client = None, Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50)
-        client = Client(cluster)
-    try:
-        futures = {client.submit(_safe_run, task, pure=False, key=f"grade-{task.student}"): task for task in tasks}
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def _safe_run(task: GradeTask) -> GradeOutcome:
-    try:
-        return run_task(task)
-    except Exception as error:  # a worker's failure must cost one student, not the batch
-        return GradeOutcome(task.student, False, f"grading error: {type(error).__name__}: {error}")
-
-
 def grade_assignment(
     assignment: str,
     workspace: Path,
@@ -261,6 +255,16 @@ def grade_assignment(
     """
     notebooks = expected_notebooks(assignment)
     ids = students(workspace)
+    runners = Workers(workers, scheduler, limits)  # they start, and import TensorFlow, while nbgrader sets up
+    try:
+        return _grade(assignment, workspace, notebooks, ids, runners, progress, limits, force, judge)
+    finally:
+        runners.close()
+
+
+def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str], runners: Workers,
+           progress: Callable[[StudentGrade, int, int], None] | None, limits: Limits, force: bool,
+           judge: bool) -> list[StudentGrade]:
     max_score, template = prepare(assignment, workspace)
     plans = tuple(plan_for(SOURCE / assignment / name) for name in notebooks) if judge else ()
     results: dict[str, StudentGrade] = {}
@@ -295,7 +299,7 @@ def grade_assignment(
             (workspace / "logs" / f"{student}.staging.log").write_text("\n".join(notes) + "\n")
 
     graded = []
-    for outcome in _run_tasks(tasks, workers, scheduler):
+    for outcome in runners.run(tasks) if tasks else ():
         student = outcome.student
         (workspace / "logs").mkdir(parents=True, exist_ok=True)
         (workspace / "logs" / f"{student}.log").write_text(outcome.log)

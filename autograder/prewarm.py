@@ -1,9 +1,9 @@
-"""One warmed-up zygote per grading worker: started with the worker's first task, reused by the next ones.
+"""One warmed-up zygote per grading worker: started when the worker starts, reused by each task.
 
-`run_task` calls `zygote_environment` before it runs nbgrader; the variable it returns (KMW_ZYGOTE) tells the
-kernel launcher where to ask for a kernel. The zygote imports TensorFlow while nbgrader starts up, so even the
-first task gains a little, and every later task skips the import. It ends when its worker does (it watches a
-pipe from the worker), and a new one starts if it died or if the environment kernels need has changed.
+`workers.warm` starts it while the driver sets the assignment up; `run_task` calls `zygote_environment` before
+it runs nbgrader. The variable it returns (KMW_ZYGOTE) sends nbgrader itself, the student's kernel and the judge
+to the zygote (see zygote.py). It ends when its worker does (it watches a pipe from the worker), and a new one
+starts if it died or if the environment kernels need has changed.
 """
 
 from __future__ import annotations
