@@ -87,7 +87,7 @@ class PeakMemory(threading.Thread):
     def run(self) -> None:
         while self.running:
             self.peak_mb = max(self.peak_mb, self.sample())
-            time.sleep(0.5)
+            time.sleep(1.0)  # reading PSS walks every page of a process: sample rarely, or the sampler costs CPU
 
 
 def scores(workspace: Path, lesson: str) -> dict[str, float]:
