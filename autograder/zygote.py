@@ -52,6 +52,8 @@ PRELOAD = (
 """What every lesson imports, the kernel itself, and nbgrader (`run_module` runs it in a fork too)."""
 MAX_MESSAGE = 1 << 20
 READY_SECONDS = 60
+EXIT_SECONDS = 0.5
+"""How long a child's exit handlers may take (they normally take 40 ms) before it ends without them."""
 PR_SET_PDEATHSIG = 1
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
@@ -355,8 +357,13 @@ def _fork_child(request: dict, fds: list[int], own_fds: list[int]) -> int:
                 pass
         finally:
             import atexit
+            import threading
 
             try:
+                # An exit handler may block: ipykernel's IPKernelApp.close sometimes waits on zmq for seconds, and
+                # jupyter_client then kills the kernel after its shutdown wait (2.5 s). Everything the caller
+                # needs was sent before this point: give the handlers EXIT_SECONDS, then end.
+                threading.Timer(EXIT_SECONDS, os._exit, (code,)).start()
                 atexit._run_exitfuncs()
                 sys.stdout.flush()
                 sys.stderr.flush()
