@@ -8,7 +8,7 @@ fixed cost before the first student.
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .limits import Limits
 from .task import GradeOutcome, GradeTask, kernel_environment, run_task
@@ -44,10 +44,10 @@ class Workers:
         self._thread.start()
 
     def _start(self) -> None:
+        if self.local:
+            self._warm(lambda: warm(self.limits))
+            return
         try:
-            if self.local:
-                warm(self.limits)
-                return
             from distributed import Client, LocalCluster
 
             if self.scheduler:
@@ -56,10 +56,18 @@ class Workers:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=50)
                 self.client = Client(self.cluster)
-            if self.limits.prewarm:
-                self.client.run(warm, self.limits)
         except BaseException as error:  # noqa: BLE001 (raised again where the tasks are run)
             self.error = error
+            return
+        self._warm(lambda: self.client.run(warm, self.limits))
+
+    def _warm(self, action: Callable[[], object]) -> None:
+        if not self.limits.prewarm:
+            return
+        try:
+            action()
+        except Exception:  # noqa: BLE001 (a worker that could not warm up does so with its first task)
+            pass
 
     def run(self, tasks: list[GradeTask]) -> Iterator[GradeOutcome]:
         """Run the tasks, yielding outcomes as they finish.
