@@ -76,7 +76,7 @@ class ForkedJudge(Judge):
     def judge(self) -> None:
         from .zygote import ZygoteChild
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # its own user's, once sandboxed
         config = {**self.sandbox, "scratch": str(self.folder), "uid": JUDGE_UID,
                   "keep": [*self.sandbox.get("keep", []), str(self.socket_path.parent)]}
         env = {key: value for key, value in os.environ.items() if not key.startswith("KMW_")}
@@ -105,6 +105,9 @@ class ForkedJudge(Judge):
             self.error = str(reply["error"])
         else:
             self.own_error = str(reply.get("own_error", "the judge sent no results"))
+        if self.own_error and self.log.exists():  # what the child printed says why, for the instructor
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-20:]
+            self.own_error += "".join(f"\n[judge log] {line}" for line in tail)
 
 
 def run_judge_child(request: dict, channel_fd: int, ready: int, zygote: int) -> None:
