@@ -1,0 +1,51 @@
+"""Small parts of batch grading, tested directly: the template gradebook, and starting nbgrader without a zygote."""
+
+import sqlite3
+import sys
+
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.grade import STUDENT_TABLES, template_gradebook
+from autograder.sandbox import start
+
+
+def _count(db, table):
+    with sqlite3.connect(db) as connection:
+        return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 (our constant)
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own, on adding a submission
+def test_template_keeps_the_assignment_and_drops_every_student(tmp_path):
+    """Does the template gradebook keep the assignment's grade cells, and drop every student and their grades?"""
+    db = tmp_path / "gradebook.db"
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        gradebook.add_assignment("03_sequential")
+        gradebook.add_notebook("03_sequential", "03_sequential")
+        gradebook.add_grade_cell("a_test", "03_sequential", "03_sequential", max_score=2, cell_type="code")
+        for student in ("ada", "grace"):
+            gradebook.add_student(student)
+            gradebook.add_submission("03_sequential", student)
+    assert _count(db, "student") == 2 and _count(db, "grade") == 2
+
+    template = tmp_path / "template.db"
+    template.write_bytes(template_gradebook(db))
+
+    for table in STUDENT_TABLES:
+        assert _count(template, table) == 0, table
+    with Gradebook(f"sqlite:///{template}") as gradebook:
+        assert gradebook.find_assignment("03_sequential").max_score == 2
+        assert [s.id for s in gradebook.students] == []
+    assert _count(db, "student") == 2, "the class gradebook itself must not change"
+
+
+def test_nbgrader_starts_afresh_when_the_zygote_is_gone(tmp_path):
+    """When the worker's zygote cannot be reached, does the command still run, as a process of its own, with a note?"""
+    log = tmp_path / "log.txt"
+    env = {"KMW_ZYGOTE": str(tmp_path / "no-such-socket"), "PATH": "/usr/bin:/bin"}
+    with log.open("w") as handle:
+        proc = start([sys.executable, "-m", "platform"], env, handle)
+        assert proc.wait(60) == 0
+    text = log.read_text()
+    assert "[autograder] grading without the zygote" in text
+    assert "Linux" in text, text  # what `python -m platform` printed
