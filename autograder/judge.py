@@ -313,10 +313,10 @@ def connect(path: str, timeout: float, gone: threading.Event | None = None) -> S
     Raises:
         JudgeUnavailable: when it never accepts, or `gone` is set meanwhile.
     """
-    for attempt in range(40):
+    for _ in range(39):
         try:
             return SocketConnection(path, timeout)
         except JudgeUnavailable:
-            if attempt == 39 or (gone.wait(0.05) if gone else time.sleep(0.05)):
+            if gone.wait(0.05) if gone else time.sleep(0.05):
                 raise
-    raise JudgeUnavailable("could not reach the notebook's kernel")
+    return SocketConnection(path, timeout)
