@@ -7,6 +7,8 @@ in the test cell, so that the feedback and `grades.csv` say why.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import nbformat
@@ -31,8 +33,21 @@ def add_serve_cell(path: Path, socket_path: Path) -> bool:
     cell = nbformat.v4.new_code_cell(SERVE_CELL.format(path=str(socket_path)))
     cell.metadata[MARK] = True
     nb.cells.append(cell)
-    nbformat.write(nb, path)
+    rewrite(nb, path)
     return True
+
+
+def rewrite(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write `nb` over the file at `path`, keeping its permissions.
+
+    nbgrader leaves the notebooks it writes read-only (its `permissions` trait, 444). Root writes through that;
+    anyone else must replace the file instead, so that grading works the same without root.
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    tmp = path.with_name(f".{path.name}.kmw-tmp")
+    nbformat.write(nb, tmp)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
 
 
 def overrule(folder: Path, scores: dict[str, dict], judges: list[Judge]) -> list[str]:
@@ -76,5 +91,5 @@ def overrule(folder: Path, scores: dict[str, dict], judges: list[Judge]) -> list
             cell.outputs.append(nbformat.v4.new_output(
                 "error", ename="AssertionError", evalue=message, traceback=[f"AssertionError: {message}"]))
             lines.append(f"{grade_id}: {message}")
-        nbformat.write(nb, path)
+        rewrite(nb, path)
     return lines

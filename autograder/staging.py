@@ -82,6 +82,13 @@ def drop_duplicates(nb: nbformat.NotebookNode) -> list[str]:
     return dropped
 
 
+def make_writable(folder: Path) -> None:
+    """Give the owner write permission on every folder and file below `folder` (links are left alone)."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+
+
 def stage(original: Path, staged: Path, release: Path) -> list[str]:
     """Copy a submission folder to `staged`, made safe to grade; return what was changed in the copy.
 
@@ -93,6 +100,7 @@ def stage(original: Path, staged: Path, release: Path) -> list[str]:
     if staged.exists():
         shutil.rmtree(staged)
     shutil.copytree(original, staged, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    make_writable(staged)  # nbgrader's exchange hands in read-only files: the copy is ours to change
     notes = [f"removed {name}" for name in remove_shadowing(staged)]
     restored = []
     for released_path in sorted(release.glob("*.ipynb")):

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import nbformat
 
-from autograder.course import RELEASE, SOURCE
+from autograder.course import RELEASE, ROOT, SOURCE
 from autograder.notebook_cells import (
     error_message, is_answer_cell, is_noise, is_readonly_setup, is_test_cell, nbgrader_meta,
 )
@@ -184,6 +184,25 @@ def submit(workspace: Path, student: str, assignment: str, nb: nbformat.Notebook
     path = folder / f"{assignment}.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+def clone_like(destination: Path) -> Path:
+    """Copy the course to `destination` as a fresh `git clone` of this working tree would hold it; return it.
+
+    Every file git tracks, or would add, is copied (with its times, so make sees nothing new); nothing git ignores
+    is: no `grading/`, no `.venv`, no test artifacts.
+    """
+    import shutil
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
 
 
 def sha256(path: Path) -> str:

@@ -1,0 +1,131 @@
+"""Grading as an ordinary user, from that user's own copy of the course, gives the grades root gives.
+
+An instructor grading on a laptop, or from a JupyterHub server that runs as the instructor, is not root. The root
+run of the same submissions is `test_grade_03_sequential.py`: both compare against its table of expected grades.
+Run as root (as CI does), this module makes an ordinary user with `useradd`; run as anyone else, it is skipped,
+because then every pipeline test already grades as an ordinary user.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import pytest
+from harness import clone_like, submit
+from test_grade_03_sequential import LESSON, SUBMISSIONS
+
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make an ordinary user (as you, every "
+                                                         "pipeline test already grades as an ordinary user)")
+
+USER = "kmw-instructor"
+STUDENTS = ("passes-all", "wrong-units-and-loss", "disarms-the-checks")
+"""Full marks, honest partial marks, and a cheat that only the judge outside the kernel catches."""
+CONSOLE_SCRIPTS = {"alembic": "alembic.config"}
+"""Commands nbgrader runs from PATH, with the module whose `main()` each one calls."""
+
+
+def _ensure_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", USER], check=True, capture_output=True)
+        return pwd.getpwnam(USER)
+
+
+def _as_user(user: pwd.struct_passwd, command: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    env = {"HOME": user.pw_dir, "USER": USER, "LOGNAME": USER, "LANG": "C.UTF-8",
+           "PATH": f"{cwd / 'venv' / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    return subprocess.run(command, cwd=cwd, env=env, user=user.pw_uid, group=user.pw_gid, extra_groups=[],
+                          capture_output=True, text=True, **kwargs)
+
+
+def _python_for(user: pwd.struct_passwd, home: Path) -> str:
+    """An interpreter of this Python version that the user may run (a root-only pyenv is not one)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [os.path.realpath(sys.executable), f"/usr/bin/python{version}", shutil.which(f"python{version}")]
+    for candidate in filter(None, candidates):
+        probe = [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+        try:
+            done = _as_user(user, probe, home, timeout=60)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return candidate
+    pytest.fail(f"no Python {version} that the user {USER} may run (tried {candidates})")
+
+
+def _user_venv(user: pwd.struct_passwd, home: Path, copy: Path) -> Path:
+    """A virtualenv the user runs: their interpreter, their copy of the package, this suite's installed libraries."""
+    python = _python_for(user, home)
+    done = _as_user(user, [python, "-m", "venv", "--without-pip", str(home / "venv")], home)
+    assert done.returncode == 0, done.stderr
+    venv = home / "venv"
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
+    # Their own package first: the editable install of this checkout is not on their path.
+    libraries = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (site / "course.pth").write_text("\n".join([str(copy), *sorted(libraries)]) + "\n")
+    (venv / "share").symlink_to(Path(sys.prefix) / "share")  # the data files, such as nbconvert's templates
+    for name, module in CONSOLE_SCRIPTS.items():
+        script = venv / "bin" / name
+        script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom {module} import main\nsys.exit(main())\n")
+        script.chmod(0o755)
+    return venv / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def graded_as_user():
+    """The same submissions as root's run, graded by an ordinary user from their own copy, into their own workspace."""
+    user = _ensure_user()
+    home = Path(tempfile.mkdtemp(prefix="kmw-user-"))
+    try:
+        copy = clone_like(home / "keras-model-wars")  # the user's own clone
+        workspace = home / "workspace"
+        for student in STUDENTS:
+            submit(workspace, student, LESSON, SUBMISSIONS[student][0]())
+        shutil.chown(home, user.pw_uid, user.pw_gid)
+        for path in home.rglob("*"):
+            os.lchown(path, user.pw_uid, user.pw_gid)
+        python = _user_venv(user, home, copy)
+        done = _as_user(user, [str(python), "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
+                        home, timeout=900)
+        yield workspace, done
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with path.open() as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_an_ordinary_user_grades_without_errors(graded_as_user):
+    """Does `python -m autograder grade`, run by an ordinary user, finish and grade every student?"""
+    workspace, done = graded_as_user
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = _rows(workspace / "grades.csv")
+    assert {s: rows[s]["status"] for s in STUDENTS} == dict.fromkeys(STUDENTS, "graded"), rows
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_an_ordinary_user_gives_the_grades_root_gives(graded_as_user, student):
+    """Does each student get, from an ordinary user, the score root's run of the same notebook gives?"""
+    workspace, _ = graded_as_user
+    row = _rows(workspace / "grades.csv")[student]
+    expected_score, max_score = SUBMISSIONS[student][1], 10
+    assert (float(row["score"]), float(row["max_score"])) == (expected_score, max_score), row["reason"]
+
+
+def test_the_judge_still_overrules_a_cheat_without_root(graded_as_user):
+    """Without root, does the judge outside the kernel still take back what disarmed checks gave in the kernel?"""
+    workspace, _ = graded_as_user
+    page = (workspace / "feedback" / "disarms-the-checks" / LESSON / f"{LESSON}.html").read_text()
+    assert SUBMISSIONS["disarms-the-checks"][2] in page
