@@ -13,7 +13,7 @@ from .limits import Limits
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grade import GradingError, grade_assignment
+    from .grade import FeedbackError, GradingError, grade_assignment
     from .report import format_grade_line, format_summary, write_grades_csv
 
     workspace = Path(args.workspace)
@@ -29,11 +29,14 @@ def _grade(args: argparse.Namespace) -> int:
         left = elapsed / done * (total - done)
         print(f"[{done}/{total}, {left:.0f} s left] {format_grade_line(grade)}", flush=True)
 
+    feedback_error = None
     try:
         grades = grade_assignment(
             args.assignment, workspace, progress=progress, limits=limits, force=args.force,
             workers=args.workers, scheduler=args.scheduler, judge=not args.no_judge,
         )
+    except FeedbackError as error:
+        grades, feedback_error = error.grades, error
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -41,6 +44,9 @@ def _grade(args: argparse.Namespace) -> int:
     print()
     print(format_summary(grades))
     print(f"Grades: {workspace / 'grades.csv'}   Feedback: {workspace / 'feedback'}")
+    if feedback_error:
+        print(f"error: {feedback_error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -67,6 +73,19 @@ def _doctor(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(format_report(args.assignment, results))
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    from .course import register_lessons
+
+    try:
+        added = register_lessons(Path(args.workspace))
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if added:
+        print(f"Registered in the gradebook, for the formgrader: {', '.join(added)}")
     return 0
 
 
@@ -116,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
                         help="folder with submitted/<student_id>/<assignment>/ (default: %(default)s)")
     doctor.set_defaults(run=_doctor)
+
+    register = commands.add_parser(
+        "register", help="put every lesson the gradebook does not know yet into it, so that the formgrader lists "
+                         "it (instructors; `make instructor` runs it)")
+    register.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
+                          help="the grading folder whose gradebook.db to fill (default: %(default)s)")
+    register.set_defaults(run=_register)
     return parser
 
 

@@ -40,6 +40,15 @@ class GradingError(RuntimeError):
     """The assignment itself cannot be graded (not a student's fault)."""
 
 
+class FeedbackError(GradingError):
+    """Every submission was graded, but nbgrader could not write the feedback pages."""
+
+    def __init__(self, message: str, grades: list[StudentGrade]) -> None:
+        super().__init__(message)
+        self.grades = grades
+        """The grades, which stand: only the feedback is missing."""
+
+
 def expected_notebooks(assignment: str) -> list[str]:
     """The notebook file names the assignment is made of, from its source folder."""
     folder = SOURCE / assignment
@@ -321,8 +330,13 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
         # One nbgrader run writes every missing feedback page: clear the pages of the students graded now.
         for student in graded:
             shutil.rmtree(workspace / "feedback" / student / assignment, ignore_errors=True)
-        run_nbgrader(["generate_feedback", assignment, *workspace_flags(workspace)],
-                     log=workspace / "logs" / "_generate_feedback.log")
+        log = workspace / "logs" / "_generate_feedback.log"
+        log.unlink(missing_ok=True)
+        done = run_nbgrader(["generate_feedback", assignment, *workspace_flags(workspace)], log=log)
+        if done.returncode != 0:
+            raise FeedbackError(f"the grades stand, but nbgrader generate_feedback failed: "
+                                f"{last_error(log.read_text(errors='replace'))} (see {log})",
+                                [results[student] for student in ids])
     return [results[student] for student in ids]
 
 
