@@ -32,8 +32,10 @@ lab: install
 	MODEL_WARS_MODE=$(MODE) $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir=course $(ALLOW_ROOT)
 
-# Instructors: JupyterLab at the course root, with nbgrader's formgrader (Nbgrader > Formgrader).
+# Instructors: JupyterLab at the course root, with nbgrader's formgrader (Nbgrader > Formgrader). The formgrader
+# lists the lessons the gradebook knows: `register` puts any lesson it lacks there first (course/ stays as it is).
 instructor: install
+	$(PY) -m autograder register
 	MODEL_WARS_MODE=$(MODE) $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir=. $(ALLOW_ROOT)
 

@@ -82,12 +82,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_lab(workdir: Path, token: str, startup_limit: float = 180.0) -> LabServer:
-    """Start `jupyter lab` from the virtualenv at the repository root, and wait until it answers.
+def start_lab(workdir: Path, token: str, root: Path = ROOT, startup_limit: float = 180.0) -> LabServer:
+    """Start `jupyter lab` from the virtualenv at a course root (the repository), and wait until it answers.
 
     Args:
         workdir: a scratch folder for the server's settings, workspaces, runtime files and log.
         token: the token the server requires.
+        root: the course root the server serves and runs in, as `make instructor` does.
         startup_limit: seconds to wait for the server before giving up (a guard against a hang, not a check).
     """
     settings = workdir / "settings"
@@ -105,12 +106,12 @@ def start_lab(workdir: Path, token: str, startup_limit: float = 180.0) -> LabSer
     log = workdir / "jupyter-lab.log"
     command = [
         str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.token={token}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
         "--LabApp.expose_app_in_browser=True", *(["--allow-root"] if os.geteuid() == 0 else []),
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     with log.open("w") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     server = LabServer(f"http://127.0.0.1:{port}/", token, process, log)
     deadline = time.monotonic() + startup_limit
     while True:

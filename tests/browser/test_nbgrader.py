@@ -1,14 +1,17 @@
 """nbgrader in JupyterLab: a student's Validate button, and the instructor's formgrader."""
 
 import re
+import secrets
+import subprocess
+import sys
 
 import nbformat
 import pytest
-from browser_lab import copy_lesson, open_notebook, relative, shot
-from harness import make_submission
+from browser_lab import copy_lesson, open_notebook, relative, shot, start_lab, stop_lab
+from harness import clone_like, make_submission
 from playwright.sync_api import expect
 
-from autograder.course import SOURCE
+from autograder.course import SOURCE, tool_environment
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +50,43 @@ def test_validate_names_the_failing_tests_of_an_unsolved_notebook(page, lab, scr
     shot(page, "validate-2-unsolved-failures")
 
 
-def test_formgrader_lists_the_assignments(page, lab):
-    """Does an instructor, at the course root, open Nbgrader > Formgrader and see every lesson listed?"""
+@pytest.fixture(scope="module")
+def fresh_clone_lab(tmp_path_factory):
+    """JupyterLab as `make instructor` starts it in a fresh clone: no grading/ folder until its set-up step runs."""
+    root = clone_like(tmp_path_factory.mktemp("fresh-clone"))
+    assert not (root / "grading").exists()
+    # `make instructor`'s set-up step, run with the clone's own code
+    done = subprocess.run([sys.executable, "-m", "autograder", "register"], cwd=root, env=tool_environment(),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    server = start_lab(tmp_path_factory.mktemp("fresh-lab"), token=secrets.token_hex(16), root=root)
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
+def test_a_fresh_clone_has_every_lesson_ready_to_grade(fresh_clone_lab):
+    """After `make instructor`'s set-up in a fresh clone, does the formgrader know every lesson, with its points?"""
+    assignments = {a["name"]: a for a in fresh_clone_lab.api("formgrader/api/assignments")}
+    lessons = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
+    assert sorted(assignments) == lessons
+    not_ready = {name: a["max_score"] for name, a in assignments.items() if a["id"] is None or not a["max_score"]}
+    assert not not_ready, f"not in the gradebook, or without points: {not_ready}"
+
+
+@pytest.fixture
+def instructor_page(browser):
+    """A new browser page for the fresh clone's JupyterLab."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_formgrader_lists_the_assignments(instructor_page, fresh_clone_lab):
+    """Does an instructor, in a fresh clone, open Nbgrader > Formgrader and see every lesson listed, with a link?"""
+    page, lab = instructor_page, fresh_clone_lab
     page.goto(lab.lab_url())
     page.get_by_text("Nbgrader", exact=True).click()
     page.locator(".lm-Menu").get_by_text("Formgrader", exact=True).click()
