@@ -15,7 +15,7 @@ from typing import Any
 
 from .describe import describe
 from .description import LayerInfo, ModelDescription
-from .layered_graph import Point, lay_out
+from .layered_graph import Layout, Point, lay_out
 
 INPUT_COLOR = "#d6eaf8"
 LAYER_COLOR = "#eaeded"
@@ -162,7 +162,8 @@ def _label_sizes(labels: list[str], font_size: float) -> list[tuple[float, float
     return sizes
 
 
-def _place(desc: ModelDescription, font_size: float):
+def _arrange(desc: ModelDescription, font_size: float) -> tuple[list, list[tuple[str, str]], Layout]:
+    """The entries, the edges without repeats, and their layout with boxes that fit labels of `font_size`."""
     entries = _entries(desc)
     sizes = _label_sizes([label for _, label, _, _ in entries], font_size)
     boxes = {
@@ -181,7 +182,7 @@ def layout(desc: ModelDescription) -> list[Node]:
     Returns:
         One `Node` per input and per layer, in the order of the model (inputs first).
     """
-    entries, _, placed = _place(desc, FONT_SIZE)
+    entries, _, placed = _arrange(desc, FONT_SIZE)
     return [
         Node(name, label, placed.depth[name], placed.column[name], kind, output)
         for name, label, kind, output in entries
@@ -198,7 +199,7 @@ def geometry(model: Any, font_size: float = FONT_SIZE) -> Geometry:
     Returns:
         A `Geometry` in inches. No arrow crosses a box: arrows that skip rows go around the boxes in between.
     """
-    entries, edges, placed = _place(describe(model), font_size)
+    entries, edges, placed = _arrange(describe(model), font_size)
     boxes = []
     for name, label, kind, output in entries:
         (x, y), (w, h) = placed.centre[name], placed.size[name]

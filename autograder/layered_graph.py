@@ -13,6 +13,7 @@ Sizes are plain numbers (inches, in `draw_graph`); nothing here knows Keras or m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence, Union
 
@@ -134,7 +135,9 @@ def depths(names: Sequence[str], edges: Sequence[tuple[str, str]]) -> tuple[dict
     return depth, back
 
 
-def _chains(edges, indices, depth, back) -> dict[int, list[Item]]:
+def _chains(
+    edges: Sequence[tuple[str, str]], indices: list[int], depth: dict[str, int], back: set[int]
+) -> dict[int, list[Item]]:
     """For each edge between two rows, the items it passes from top to bottom: upper node, lanes, lower node."""
     chains = {}
     for i in indices:
@@ -144,6 +147,17 @@ def _chains(edges, indices, depth, back) -> dict[int, list[Item]]:
         upper, lower = (target, source) if i in back else (source, target)
         chains[i] = [upper] + [(i, row) for row in range(depth[upper] + 1, depth[lower])] + [lower]
     return chains
+
+
+def _neighbours(chains: dict[int, list[Item]]) -> tuple[list[tuple[Item, Item]], dict, dict]:
+    """The links between items of adjacent rows (upper, lower), and each item's upper and lower neighbours."""
+    links = [(a, b) for chain in chains.values() for a, b in zip(chain, chain[1:])]
+    up: dict[Item, list[Item]] = {}
+    down: dict[Item, list[Item]] = {}
+    for a, b in links:
+        up.setdefault(b, []).append(a)
+        down.setdefault(a, []).append(b)
+    return links, up, down
 
 
 def _crossings(rows: list[list[Item]], links: list[tuple[Item, Item]]) -> int:
@@ -157,27 +171,25 @@ def _crossings(rows: list[list[Item]], links: list[tuple[Item, Item]]) -> int:
     return count
 
 
-def _order(names, depth, chains) -> list[list[Item]]:
+def _order(names: Sequence[str], depth: dict[str, int], chains: dict[int, list[Item]]) -> list[list[Item]]:
     """Rows of items, ordered to avoid crossings; the top row keeps the given order (a model's inputs)."""
     rows: list[list[Item]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
     for name in names:
         rows[depth[name]].append(name)
-    for i, chain in chains.items():
+    for chain in chains.values():
         for lane in chain[1:-1]:
             rows[lane[1]].append(lane)
-    links = [(a, b) for chain in chains.values() for a, b in zip(chain, chain[1:])]
-    up: dict[Item, list[Item]] = {}
-    down: dict[Item, list[Item]] = {}
-    for a, b in links:
-        up.setdefault(b, []).append(a)
-        down.setdefault(a, []).append(b)
+    links, up, down = _neighbours(chains)
 
     def sort(row: list[Item], neighbours: dict, other: list[Item]) -> list[Item]:
+        """By the mean place of each item's neighbours in the other row; an item without any keeps its place."""
         index = {item: c for c, item in enumerate(other)}
-        def key(c_item):
-            c, item = c_item
+
+        def key(place_item: tuple[int, Item]) -> float:
+            place, item = place_item
             near = [index[n] for n in neighbours.get(item, ())]
-            return sum(near) / len(near) if near else c
+            return sum(near) / len(near) if near else place
+
         return [item for _, item in sorted(enumerate(row), key=key)]
 
     best, fewest = [list(row) for row in rows], _crossings(rows, links)
@@ -212,16 +224,13 @@ def _pool(desired: list[float], weights: list[float], gaps: list[float]) -> list
     return [y + o for y, o in zip(flat, offsets)]
 
 
-def _place(rows, chains, extents, spacing: Spacing) -> dict[Item, float]:
+def _place(
+    rows: list[list[Item]], chains: dict[int, list[Item]], extents: dict[Item, tuple[float, float]], spacing: Spacing
+) -> dict[Item, float]:
     """x of each item: near its neighbours, boxes first (a lane yields to a box), with the gaps kept."""
-    links = [(a, b) for chain in chains.values() for a, b in zip(chain, chain[1:])]
-    up: dict[Item, list[Item]] = {}
-    down: dict[Item, list[Item]] = {}
-    for a, b in links:
-        up.setdefault(b, []).append(a)
-        down.setdefault(a, []).append(b)
+    _, up, down = _neighbours(chains)
 
-    def gaps(row):
+    def gaps(row: list[Item]) -> list[float]:
         found = []
         for a, b in zip(row, row[1:]):
             between = spacing.box_gap if isinstance(a, str) and isinstance(b, str) else spacing.lane_gap
@@ -234,7 +243,7 @@ def _place(rows, chains, extents, spacing: Spacing) -> dict[Item, float]:
         middle = (packed[0] + packed[-1]) / 2 if packed else 0.0
         x.update({item: p - middle for item, p in zip(row, packed)})
 
-    def settle(row, neighbours):
+    def settle(row: list[Item], neighbours: dict) -> None:
         desired, weights = [], []
         for item in row:
             near = neighbours.get(item, ())
@@ -291,8 +300,6 @@ def _bend(start: Point, end: Point, spacing: Spacing) -> list[Point]:
 
 def _loop(centre: Point, size: tuple[float, float], spacing: Spacing) -> tuple[Point, ...]:
     """An edge from a box to itself: half an ellipse out of the right side and back in."""
-    import math
-
     (x, y), (w, h) = centre, size
     n = spacing.bend_points * 2
     return tuple(
