@@ -2,7 +2,10 @@
 
 Keras's own `keras.utils.plot_model` needs graphviz and pydot, which a beginner's laptop rarely has. This drawing
 needs only matplotlib and `autograder.describe`: boxes for the inputs and layers, arrows for the tensors that flow
-between them, shared layers in orange and output layers with a thick border.
+between them, shared layers in orange and output layers with a thick border. An arrow that skips rows (a skip
+connection) bends around the boxes in between (`autograder.layered_graph`), and the figure grows with the graph.
+
+`geometry(model)` is the drawing as plain data, in inches: `draw_model` draws exactly that, so a test can check it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,26 @@ from typing import Any
 
 from .describe import describe
 from .description import LayerInfo, ModelDescription
+from .layered_graph import Layout, Point, lay_out
 
 INPUT_COLOR = "#d6eaf8"
 LAYER_COLOR = "#eaeded"
 SHARED_COLOR = "#f8c471"
 MODEL_COLOR = "#d5f5e3"
+EDGE_COLOR = "dimgray"
+COLORS = {"input": INPUT_COLOR, "layer": LAYER_COLOR, "shared": SHARED_COLOR, "model": MODEL_COLOR}
+
+FONT_SIZE = 8.0
+"""Points, at full size: the labels of a drawing on its own figure."""
+PAD = (0.09, 0.06)
+"""Inches between a label and its box's border: left and right, top and bottom."""
+MIN_BOX_WIDTH = 0.8
+MARGIN = 0.15
+"""Inches of white around the drawing."""
+TITLE_SPACE = 0.45
+"""Inches above the drawing for its title."""
+ARROW_SIZE = 12.0
+"""Points: the arrowheads' `mutation_scale` at full size."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,60 @@ class Node:
     """`input`, `layer`, `shared` (called more than once) or `model` (a model used as a layer)."""
     output: str | None = None
     """The output name when this node produces one of the model's outputs, else None."""
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box of the drawing, in inches (y grows upwards): an input or a layer, with its label."""
+
+    name: str
+    """The input's or layer's name, as the graph's edges name it."""
+    label: str
+    """The text written in the middle of the box."""
+    kind: str
+    """`input`, `layer`, `shared` or `model`, as for `Node`; it picks the colour."""
+    output: str | None
+    """The output name when this box produces one of the model's outputs (drawn with a thick border), else None."""
+    left: float
+    bottom: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def top(self) -> float:
+        return self.bottom + self.height
+
+    @property
+    def centre(self) -> Point:
+        return (self.left + self.width / 2, self.bottom + self.height / 2)
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """One edge of the graph as drawn: a polyline from the source box's border to the target box's border."""
+
+    source: str
+    target: str
+    points: tuple[Point, ...]
+    """The polyline in inches; the arrowhead is at the last point."""
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A whole drawing as plain data, at full size: it spans x from 0 to `width` and y from `-height` to 0."""
+
+    boxes: tuple[Box, ...]
+    """One box per input and layer, inputs first."""
+    arrows: tuple[Arrow, ...]
+    """One arrow per edge of `describe(model).edges`, in that order (an edge naming an unknown node is left out)."""
+    width: float
+    height: float
+    font_size: float
+    """The labels' size in points."""
 
 
 def _fmt_shape(shape: tuple | None) -> str:
@@ -58,23 +130,47 @@ def _layer_label(layer: LayerInfo) -> str:
     return "\n".join(lines)
 
 
-def _depths(names: list[str], edges: tuple[tuple[str, str], ...]) -> dict[str, int]:
-    """Longest distance from a node without inputs, for every node; edges that name unknown nodes are ignored."""
-    sources: dict[str, list[str]] = {name: [] for name in names}
-    for source, target in edges:
-        if source in sources and target in sources and source != target:  # a layer fed by itself stays on its row
-            sources[target].append(source)
-    depth: dict[str, int] = {}
+def _entries(desc: ModelDescription) -> list[tuple[str, str, str, str | None]]:
+    """(name, label, kind, output name) for each input and layer, inputs first."""
+    outputs = {o.layer: o.name for o in desc.outputs}
+    entries = []
+    for tensor in desc.inputs:
+        entries.append((tensor.layer or tensor.name, f"Input {tensor.name!r}\n{_fmt_shape(tensor.shape)}", "input"))
+    for layer in desc.layers:
+        kind = "shared" if layer.calls > 1 else "model" if layer.is_model else "layer"
+        entries.append((layer.name, _layer_label(layer), kind))
+    found = []
+    for name, label, kind in entries:
+        output = outputs.get(name)
+        if output is not None and output != name:
+            label += f"\noutput {output!r}"
+        found.append((name, label, kind, output))
+    return found
 
-    def visit(name: str, seen: frozenset) -> int:
-        if name not in depth:
-            parents = [p for p in sources[name] if p not in seen]
-            depth[name] = 1 + max((visit(p, seen | {name}) for p in parents), default=-1)
-        return depth[name]
 
-    for name in names:
-        visit(name, frozenset())
-    return depth
+def _label_sizes(labels: list[str], font_size: float) -> list[tuple[float, float]]:
+    """The (width, height) in inches each label takes, measured by matplotlib's own text layout."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(dpi=72)  # at 72 dots per inch, one dot is one point
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    sizes = []
+    for label in labels:
+        extent = figure.text(0, 0, label, fontsize=font_size, ha="center", va="center").get_window_extent(renderer)
+        sizes.append((extent.width / 72, extent.height / 72))
+    return sizes
+
+
+def _arrange(desc: ModelDescription, font_size: float) -> tuple[list, list[tuple[str, str]], Layout]:
+    """The entries, the edges without repeats, and their layout with boxes that fit labels of `font_size`."""
+    entries = _entries(desc)
+    sizes = _label_sizes([label for _, label, _, _ in entries], font_size)
+    boxes = {
+        name: (max(MIN_BOX_WIDTH, w + 2 * PAD[0]), h + 2 * PAD[1]) for (name, *_), (w, h) in zip(entries, sizes)
+    }
+    edges = list(dict.fromkeys(desc.edges))
+    return entries, edges, lay_out([name for name, *_ in entries], edges, boxes)
 
 
 def layout(desc: ModelDescription) -> list[Node]:
@@ -86,39 +182,61 @@ def layout(desc: ModelDescription) -> list[Node]:
     Returns:
         One `Node` per input and per layer, in the order of the model (inputs first).
     """
-    outputs = {o.layer: o.name for o in desc.outputs}
-    entries: list[tuple[str, str, str]] = []  # (name, label, kind)
-    for tensor in desc.inputs:
-        entries.append((tensor.layer or tensor.name, f"Input {tensor.name!r}\n{_fmt_shape(tensor.shape)}", "input"))
-    for layer in desc.layers:
-        kind = "shared" if layer.calls > 1 else "model" if layer.is_model else "layer"
-        entries.append((layer.name, _layer_label(layer), kind))
-    depth = _depths([name for name, _, _ in entries], desc.edges)
-    columns: dict[int, int] = {}
-    nodes = []
-    for name, label, kind in entries:
-        row = depth[name]
-        columns[row] = columns.get(row, -1) + 1
-        output = outputs.get(name)
-        if output is not None and output != name:
-            label += f"\noutput {output!r}"
-        nodes.append(Node(name, label, row, columns[row], kind, output))
-    return nodes
+    entries, _, placed = _arrange(desc, FONT_SIZE)
+    return [
+        Node(name, label, placed.depth[name], placed.column[name], kind, output)
+        for name, label, kind, output in entries
+    ]
 
 
-def _positions(nodes: list[Node]) -> dict[str, tuple[float, float]]:
-    """Centre each row: x from the column, y going down with depth."""
-    width: dict[int, int] = {}
-    for node in nodes:
-        width[node.depth] = max(width.get(node.depth, 0), node.column + 1)
-    return {n.name: (n.column - (width[n.depth] - 1) / 2, -n.depth) for n in nodes}
+def geometry(model: Any, font_size: float = FONT_SIZE) -> Geometry:
+    """The drawing of a model's graph as plain data: boxes, the arrows between them, and the drawing's size.
+
+    Args:
+        model: a `keras.Sequential` or Functional `keras.Model`.
+        font_size: the labels' size in points; the boxes grow to hold them.
+
+    Returns:
+        A `Geometry` in inches. No arrow crosses a box: arrows that skip rows go around the boxes in between.
+    """
+    entries, edges, placed = _arrange(describe(model), font_size)
+    boxes = []
+    for name, label, kind, output in entries:
+        (x, y), (w, h) = placed.centre[name], placed.size[name]
+        boxes.append(Box(name, label, kind, output, x - w / 2, y - h / 2, w, h))
+    routes = [(edge, route) for edge, route in zip(edges, placed.routes) if route is not None]
+    xs = [b.left for b in boxes] + [b.right for b in boxes] + [p[0] for _, r in routes for p in r]
+    ys = [b.bottom for b in boxes] + [b.top for b in boxes] + [p[1] for _, r in routes for p in r]
+    dx, dy = MARGIN - min(xs, default=0.0), -MARGIN - max(ys, default=0.0)
+    return Geometry(
+        boxes=tuple(Box(b.name, b.label, b.kind, b.output, b.left + dx, b.bottom + dy, b.width, b.height)
+                    for b in boxes),
+        arrows=tuple(Arrow(s, t, tuple((x + dx, y + dy) for x, y in route)) for (s, t), route in routes),
+        width=max(xs, default=0.0) - min(xs, default=0.0) + 2 * MARGIN,
+        height=max(ys, default=0.0) - min(ys, default=0.0) + 2 * MARGIN,
+        font_size=font_size,
+    )
+
+
+def _fit(ax: Any, drawing: Geometry) -> float:
+    """Centre the drawing on the Axes at one scale for x and y; return the scale (1 is full size, never more)."""
+    width, height = ax.figure.get_size_inches()
+    position = ax.get_position()
+    room = (position.width * width, position.height * height)
+    scale = min(1.0, room[0] / drawing.width, room[1] / drawing.height)
+    half = (room[0] / scale / 2, room[1] / scale / 2)
+    ax.set_xlim(drawing.width / 2 - half[0], drawing.width / 2 + half[0])
+    ax.set_ylim(-drawing.height / 2 - half[1], -drawing.height / 2 + half[1])
+    return scale
 
 
 def draw_model(model: Any, ax: Any = None, title: str | None = None) -> Any:
     """Draw a model's graph: one box per input and layer, one arrow per connection.
 
     Shared layers (one layer object called on several tensors) are orange and say how often they are used; models
-    used as layers are green; the layers that produce the model's outputs have a thick border.
+    used as layers are green; the layers that produce the model's outputs have a thick border. An arrow that skips
+    rows bends around the boxes in between. A new figure is sized to the graph; on given Axes too small for it,
+    the drawing and its labels shrink together.
 
     Args:
         model: a `keras.Sequential` or Functional `keras.Model`.
@@ -126,36 +244,31 @@ def draw_model(model: Any, ax: Any = None, title: str | None = None) -> Any:
         title: a title for the drawing; None uses the model's name.
 
     Returns:
-        The Axes drawn on. Its texts are the boxes' labels; its patches include one arrow per edge.
+        The Axes drawn on. It holds one `FancyBboxPatch` per box (gid `box/<name>`), one text per label (gid
+        `label/<name>`) and one `FancyArrowPatch` per edge (gid `edge/<source>/<target>`), drawn above the boxes.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
 
-    desc = describe(model)
-    nodes = layout(desc)
-    where = _positions(nodes)
+    drawing = geometry(model)
     if ax is None:
-        rows = max((n.depth for n in nodes), default=0) + 1
-        cols = max((n.column for n in nodes), default=0) + 1
-        _, ax = plt.subplots(figsize=(max(4.0, 2.6 * cols), 1.25 * rows + 0.6))
-    colors = {"input": INPUT_COLOR, "layer": LAYER_COLOR, "shared": SHARED_COLOR, "model": MODEL_COLOR}
-    for node in nodes:
-        x, y = where[node.name]
-        ax.text(
-            x, y, node.label, ha="center", va="center", fontsize=8, zorder=3,
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": colors[node.kind], "edgecolor": "black",
-                  "linewidth": 2.0 if node.output else 0.8},
-        )
-    for source, target in dict.fromkeys(desc.edges):
-        if source in where and target in where and source != target:
-            ax.add_patch(FancyArrowPatch(
-                where[source], where[target], arrowstyle="-|>", mutation_scale=12, color="dimgray",
-                shrinkA=22, shrinkB=22, zorder=2,
-            ))
-    xs = [x for x, _ in where.values()] or [0.0]
-    ys = [y for _, y in where.values()] or [0.0]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+        width, height = max(3.0, drawing.width), drawing.height + TITLE_SPACE
+        ax = plt.figure(figsize=(width, height)).add_axes((0.0, 0.0, 1.0, drawing.height / height))
+    scale = _fit(ax, drawing)
+    for box in drawing.boxes:
+        ax.add_patch(FancyBboxPatch(
+            (box.left, box.bottom), box.width, box.height, boxstyle="round,pad=0,rounding_size=0.06",
+            facecolor=COLORS[box.kind], edgecolor="black", linewidth=2.0 if box.output else 0.8, zorder=2,
+            gid=f"box/{box.name}",
+        ))
+        ax.text(*box.centre, box.label, ha="center", va="center", fontsize=drawing.font_size * scale, zorder=3,
+                gid=f"label/{box.name}")
+    for arrow in drawing.arrows:
+        ax.add_patch(FancyArrowPatch(
+            path=Path(arrow.points), arrowstyle="-|>", mutation_scale=ARROW_SIZE * scale, color=EDGE_COLOR,
+            linewidth=1.0, zorder=4, gid=f"edge/{arrow.source}/{arrow.target}",
+        ))
     ax.set_title(model.name if title is None else title)
     ax.axis("off")
     return ax
