@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -264,20 +264,56 @@ def grade_assignment(
     """
     notebooks = expected_notebooks(assignment)
     ids = students(workspace)
-    runners = Workers(workers, scheduler, limits)  # they start, and import TensorFlow, while nbgrader sets up
+    sorted_out = triage(workspace, assignment, ids, notebooks, force)
+    # Workers start, and import TensorFlow, while nbgrader sets up; a run with nothing left to grade starts none.
+    runners = Workers(workers, scheduler, limits) if sorted_out.pending else None
     try:
-        return _grade(assignment, workspace, notebooks, ids, runners, progress, limits, force, judge)
+        return _grade(assignment, workspace, notebooks, ids, sorted_out, runners, progress, limits, judge)
     finally:
-        runners.close()
+        if runners is not None:
+            runners.close()
 
 
-def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str], runners: Workers,
-           progress: Callable[[StudentGrade, int, int], None] | None, limits: Limits, force: bool,
+@dataclass(frozen=True)
+class Triage:
+    """What becomes of each submission before any grading: refused, already graded, or sent to a worker."""
+
+    problems: dict[str, str]
+    """Why a submission cannot be graded, by student (it scores 0)."""
+    fingerprints: dict[str, str]
+    """The content hash of each gradable submission, by student."""
+    finished: dict[str, StudentGrade]
+    """Grades an earlier run recorded for these very submissions, by student."""
+
+    @property
+    def pending(self) -> list[str]:
+        """The students whose submissions go to a worker."""
+        return [s for s in self.fingerprints if s not in self.finished]
+
+
+def triage(workspace: Path, assignment: str, ids: list[str], notebooks: list[str], force: bool) -> Triage:
+    """Sort the submissions into refused, already graded (unless `force`), and to grade."""
+    problems, fingerprints, finished = {}, {}, {}
+    for student in ids:
+        original = workspace / "submitted" / student / assignment
+        problem = preflight(original, notebooks)
+        if problem:
+            problems[student] = problem
+            continue
+        fingerprints[student] = submission_hash(original)
+        done = None if force else load_finished(workspace, student, fingerprints[student])
+        if done is not None:
+            finished[student] = done
+    return Triage(problems, fingerprints, finished)
+
+
+def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str], sorted_out: Triage,
+           runners: Workers | None, progress: Callable[[StudentGrade, int, int], None] | None, limits: Limits,
            judge: bool) -> list[StudentGrade]:
     max_score, template = prepare(assignment, workspace)
     plans = tuple(plan_for(SOURCE / assignment / name) for name in notebooks) if judge else ()
     results: dict[str, StudentGrade] = {}
-    tasks, fingerprints, started = [], {}, {}
+    tasks, fingerprints, started = [], sorted_out.fingerprints, {}
 
     def finish(grade: StudentGrade) -> None:
         results[grade.student_id] = grade
@@ -287,18 +323,15 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
     for student in ids:
         started[student] = time.monotonic()
         original = workspace / "submitted" / student / assignment
-        problem = preflight(original, notebooks)
+        problem = sorted_out.problems.get(student)
         if problem:
             _zero_in_gradebook(workspace, assignment, student)
             _failure_feedback(workspace, assignment, student, notebooks, problem)
             finish(StudentGrade(student, assignment, 0.0, max_score, "failed", problem))
             continue
-        fingerprints[student] = submission_hash(original)
-        if not force:
-            done = load_finished(workspace, student, fingerprints[student])
-            if done is not None:
-                finish(done)
-                continue
+        if student in sorted_out.finished:
+            finish(sorted_out.finished[student])
+            continue
         staged = workspace / "staged" / student / assignment
         notes = stage(original, staged, RELEASE / assignment)
         files = {str(p.relative_to(staged)): p.read_bytes() for p in sorted(staged.rglob("*")) if p.is_file()}
@@ -308,7 +341,7 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
             (workspace / "logs" / f"{student}.staging.log").write_text("\n".join(notes) + "\n")
 
     graded = []
-    for outcome in runners.run(tasks) if tasks else ():
+    for outcome in runners.run(tasks) if runners and tasks else ():
         student = outcome.student
         (workspace / "logs").mkdir(parents=True, exist_ok=True)
         (workspace / "logs" / f"{student}.log").write_text(outcome.log)
