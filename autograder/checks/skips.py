@@ -1,0 +1,50 @@
+"""Check of a skip connection: an addition that reads a model's input and what a block computed from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._model import describe_model
+from .graph import reachable
+from .shapes import find_tensor, require_known_inputs
+
+ADDITIONS = ("Add",)
+"""Classes of the nodes that add tensors: `layers.Add()`, `layers.add(...)`, and `keras.ops.add` or `+`."""
+
+
+def assert_skip_connection(model: Any, input: str) -> None:  # noqa: A002 (reads like the sentence)
+    """Raise AssertionError unless an addition reads the model input `input` and a tensor computed from it.
+
+    That is a skip connection around a block that starts at the input: the input goes through the block, and
+    around it, and the two meet in the addition.
+
+    Args:
+        model: the student's model.
+        input: the input's name, for example `features`.
+    """
+    desc = describe_model(model)
+    require_known_inputs(desc)
+    start = find_tensor(desc.inputs, input, "input").layer
+    additions = [layer.name for layer in desc.layers if layer.class_name in ADDITIONS]
+    if not additions:
+        raise AssertionError(
+            f"Your model adds no tensors, so it has no skip connection: the input {input!r} only goes through the "
+            f"block, never around it. Add the block's output to the input {input!r}."
+        )
+    reads = {name: [source for source, target in desc.edges if target == name] for name in additions}
+    from_input = [name for name in additions if start in reads[name]]
+    if not from_input:
+        found = ", ".join(repr(source) for name in additions for source in reads[name])
+        raise AssertionError(
+            f"Your model adds {found}, but not the input {input!r}: its skip connection does not start at the "
+            f"model's input. Add the block's output to the input {input!r} itself."
+        )
+    downstream = reachable(desc, start)
+    for name in from_input:
+        others = [source for source in reads[name] if source != start]
+        if others and all(source in downstream for source in others):
+            return
+    raise AssertionError(
+        f"Your addition reads the input {input!r}, but not the block's output: add the input to what the block "
+        "computes from it, so that the two paths, through the block and around it, meet there."
+    )
