@@ -19,6 +19,12 @@ WHOLE_SHAPE = (
     "Give the new input the model's whole input shape: every dimension after the batch size, however many "
     "there are."
 )
+"""The fix for a conversion of a Sequential model that raised."""
+AS_STACK = (
+    "This model is a plain chain, one input and one output, each layer used once: it can be Sequential, so return "
+    "a `keras.Sequential` of its own layers here rather than raise."
+)
+"""The fix for a conversion of a Functional chain that raised."""
 
 
 def _own_layers(model: Any) -> list:
@@ -26,13 +32,14 @@ def _own_layers(model: Any) -> list:
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
-def converted(function: Callable[[Any], Any], original: Any, fix: str = WHOLE_SHAPE) -> Any:
+def converted(function: Callable[[Any], Any], original: Any, fix: str | None = None) -> Any:
     """Return `function(original)`; raise AssertionError, addressed to the student, when the function fails.
 
     Args:
         function: the student's conversion, for example `sequential_to_functional`.
         original: the model to convert (one input of known shape).
-        fix: what to change when the function raises, for an error that is not the unsolved placeholder.
+        fix: what to change when the function raises an error other than the unsolved placeholder; by default
+            `WHOLE_SHAPE` for a Sequential model and `AS_STACK` for a Functional one.
     """
     try:
         return function(original)
@@ -40,6 +47,7 @@ def converted(function: Callable[[Any], Any], original: Any, fix: str = WHOLE_SH
         name = getattr(function, "__name__", "your function")
         kind = api_kind(original).capitalize()
         where = f"a {kind} model with input shape {fmt_shape(tuple(original.inputs[0].shape))}"
+        fix = fix or (WHOLE_SHAPE if kind == "Sequential" else AS_STACK)
         raise AssertionError(f"{raised(name, error, where)} {NOT_DONE if not_done_yet(error) else fix}") from None
 
 

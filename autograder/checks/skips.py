@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
+from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .graph import reachable
-from .shapes import find_tensor, require_known_inputs
+from .shapes import find_tensor, fmt_shape, require_known_inputs
 
 ADDITIONS = ("Add",)
 """Classes of the nodes that add tensors: `layers.Add()`, `layers.add(...)`, and `keras.ops.add` or `+`."""
+
+
+SAME_SHAPE = (
+    "Addition works element by element, so the block's output needs exactly as many numbers per example as the "
+    "input, for any `n_features`."
+)
+
+
+def built(function: Callable[[int], Any], n_features: int) -> Any:
+    """Return `function(n_features)`; raise AssertionError, addressed to the student, when the function fails.
+
+    Args:
+        function: the student's builder, for example `build_residual_model`.
+        n_features: how many features the model's input should take.
+    """
+    try:
+        return function(n_features)
+    except Exception as error:  # the student's function, so any error is theirs to see
+        name = getattr(function, "__name__", "your function")
+        fix = NOT_DONE if not_done_yet(error) else f"If Keras refused the addition, compare the two shapes. {SAME_SHAPE}"
+        raise AssertionError(f"{raised(name, error, f'n_features={n_features}')} {fix}") from None
 
 
 def assert_skip_connection(model: Any, input: str) -> None:  # noqa: A002 (reads like the sentence)
@@ -24,7 +46,8 @@ def assert_skip_connection(model: Any, input: str) -> None:  # noqa: A002 (reads
     """
     desc = describe_model(model)
     require_known_inputs(desc)
-    start = find_tensor(desc.inputs, input, "input").layer
+    tensor = find_tensor(desc.inputs, input, "input")
+    start = tensor.layer
     additions = [layer.name for layer in desc.layers if layer.class_name in ADDITIONS]
     if not additions:
         raise AssertionError(
@@ -40,9 +63,17 @@ def assert_skip_connection(model: Any, input: str) -> None:  # noqa: A002 (reads
             f"model's input. Add the block's output to the input {input!r} itself."
         )
     downstream = reachable(desc, start)
+    shapes = {layer.name: layer.output_shape for layer in desc.layers}
     for name in from_input:
         others = [source for source in reads[name] if source != start]
         if others and all(source in downstream for source in others):
+            for source in others:
+                if shapes.get(source) not in (None, tensor.shape):
+                    raise AssertionError(
+                        f"Your addition adds {source!r}, of shape {fmt_shape(shapes[source])}, to the input {input!r}, "
+                        f"of shape {fmt_shape(tensor.shape)}: Keras stretches the smaller one to fit, so this is no "
+                        f"skip connection. {SAME_SHAPE}"
+                    )
             return
     raise AssertionError(
         f"Your addition reads the input {input!r}, but not the block's output: add the input to what the block "

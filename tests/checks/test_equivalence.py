@@ -155,6 +155,8 @@ def test_a_conversion_of_a_functional_model_names_it_and_takes_its_own_fix():
         "refuse raised ValueError on a Functional model with input shape (None, 8): not a chain.", "Return it.",
     )):
         converted(refuse, models.reference_functional(), fix="Return it.")
+    with pytest.raises(AssertionError, match=models.message("not a chain. This model is a plain chain")):
+        converted(refuse, models.reference_functional())
 
 
 def as_sequential(model: keras.Model, chosen: list | None = None) -> keras.Sequential:

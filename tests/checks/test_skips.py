@@ -6,7 +6,7 @@ import keras
 import pytest
 from keras import layers
 
-from autograder.checks.skips import assert_skip_connection
+from autograder.checks.skips import assert_skip_connection, built
 
 from . import models
 
@@ -48,6 +48,13 @@ def hidden_skip() -> keras.Model:
     return keras.Model(inputs, layers.Dense(1)(layers.add([x, layers.Dense(16)(x)])))
 
 
+def broadcast() -> keras.Model:
+    """A block that ends in one unit, added to the input with `+`: Keras broadcasts it, so it builds."""
+    inputs = keras.Input(shape=(5,), name="features")
+    block = layers.Dense(1)(layers.Dense(16, activation="relu")(inputs))
+    return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(inputs + block))
+
+
 def input_twice() -> keras.Model:
     """The input added to itself: nothing goes through a block."""
     inputs = keras.Input(shape=(5,), name="features")
@@ -57,6 +64,7 @@ def input_twice() -> keras.Model:
 WRONG = {
     "no addition": (plain_chain, "Your model adds no tensors, so it has no skip connection"),
     "hidden tensors": (hidden_skip, "but not the input 'features': its skip connection does not start at the model's input"),
+    "broadcast": (broadcast, "adds 'dense"),
     "input twice": (input_twice, "Your addition reads the input 'features', but not the block's output"),
     "input with another name": (models.reference_functional, "Your model has no input named 'features'"),
 }
@@ -67,3 +75,32 @@ def test_a_model_without_that_skip_connection_is_rejected(build, fragment):
     """Is a model with no addition, an addition of hidden tensors, or of the input to itself rejected, saying why?"""
     with pytest.raises(AssertionError, match=models.message(fragment)):
         assert_skip_connection(build(), "features")
+
+
+def test_a_broadcast_addition_is_told_to_match_the_shapes():
+    """Is a block of 1 unit added to a 5-feature input with `+` (which Keras broadcasts) told why it is no skip?"""
+    with pytest.raises(AssertionError, match=models.message(
+        "of shape (None, 1), to the input 'features', of shape (None, 5)", "exactly as many numbers per example",
+    )):
+        assert_skip_connection(broadcast(), "features")
+
+
+def build_residual_model(n_features):
+    raise NotImplementedError()
+
+
+def sixteen_wide(n_features):
+    inputs = keras.Input(shape=(n_features,), name="features")
+    return keras.Model(inputs, layers.add([inputs, layers.Dense(16)(inputs)]))
+
+
+@pytest.mark.parametrize("function, expected", [
+    (build_residual_model, "build_residual_model raised NotImplementedError on n_features=5 (not done yet). Replace"),
+    (sixteen_wide, "sixteen_wide raised ValueError on n_features=5: Inputs have incompatible shapes. Received shapes "
+                   "(5,) and (16,). If Keras refused the addition, compare the two shapes."),
+])
+def test_a_builder_that_raises_is_told_what_to_look_at(function, expected):
+    """When the student's builder raises, is it said with the argument, and is an addition's shape named?"""
+    with pytest.raises(AssertionError, match=models.message(expected)):
+        built(function, 5)
+    assert built(lambda n: n * 2, 5) == 10
