@@ -15,7 +15,7 @@ from .params import assert_param_count
 from .predictions import assert_predictions
 from .refusals import Refusal, assert_refusals
 from .shapes import assert_input_shape, assert_input_shapes, assert_output_shape, assert_output_shapes
-from .skips import assert_skip_connection
+from .skips import assert_flat_layers, assert_skip_connection
 from .verdicts import Case, assert_verdicts
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "assert_same_predictions",
     "assert_same_layers_in_order",
     "assert_skip_connection",
+    "assert_flat_layers",
     "Case",
     "assert_verdicts",
     "Refusal",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from ..description import LayerInfo
+from ..spec import LayerSpec
 from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .graph import reachable
+from .layers import check_layer, effective_layers
 from .shapes import find_tensor, fmt_shape, require_known_inputs
 
 ADDITIONS = ("Add",)
@@ -79,3 +82,31 @@ def assert_skip_connection(model: Any, input: str) -> None:  # noqa: A002 (reads
         f"Your addition reads the input {input!r}, but not the block's output: add the input to what the block "
         "computes from it, so that the two paths, through the block and around it, meet there."
     )
+
+
+def flat_layers(model: Any) -> list[LayerInfo]:
+    """The model's layers in running order, separate activations folded in, and each model used as a layer replaced
+    by its own layers: a block written as a small Sequential model reads like the same layers written inline."""
+    found: list[LayerInfo] = []
+    for layer in effective_layers(describe_model(model)):
+        found += flat_layers(model.get_layer(layer.name)) if layer.is_model else [layer]
+    return found
+
+
+def assert_flat_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
+    """Raise AssertionError unless the model's flat layers (see `flat_layers`) match `expected`, in order.
+
+    Args:
+        model: the student's model.
+        expected: the layers it should run, for example `[spec.Dense(16, "relu"), spec.Layer("Add")]`.
+    """
+    require_known_inputs(describe_model(model))
+    found = flat_layers(model)
+    if len(found) != len(expected):
+        fix = "Add the missing layer(s)." if len(found) < len(expected) else "Remove the extra layer(s)."
+        raise AssertionError(
+            f"Your model should run {len(expected)} layers: {', '.join(map(str, expected))}. "
+            f"Yours runs {len(found)}: {', '.join(map(str, found)) or 'none'}. {fix}"
+        )
+    for index, (layer, spec) in enumerate(zip(found, expected), start=1):
+        check_layer(layer, spec, index)

@@ -6,7 +6,8 @@ import keras
 import pytest
 from keras import layers
 
-from autograder.checks.skips import assert_skip_connection, built
+from autograder import spec
+from autograder.checks.skips import assert_flat_layers, assert_skip_connection, built
 
 from . import models
 
@@ -19,7 +20,15 @@ def residual(add=lambda a, b: layers.add([a, b]), n: int = 5, named: bool = True
     return keras.Model({"features": inputs} if not named else inputs, outputs)
 
 
+def nested_block() -> keras.Model:
+    """The block written as a small Sequential model, used as one layer."""
+    inputs = keras.Input(shape=(5,), name="features")
+    block = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(16, activation="relu"), layers.Dense(5)], name="block")
+    return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(layers.add([inputs, block(inputs)])))
+
+
 RIGHT = {
+    "nested block": nested_block,
     "layers.add": residual,
     "Add()": lambda: residual(lambda a, b: layers.Add()([a, b])),
     "block first": lambda: residual(lambda a, b: layers.Add()([b, a])),
@@ -104,3 +113,24 @@ def test_a_builder_that_raises_is_told_what_to_look_at(function, expected):
     with pytest.raises(AssertionError, match=models.message(expected)):
         built(function, 5)
     assert built(lambda n: n * 2, 5) == 10
+
+
+RESIDUAL_LAYERS = [spec.Dense(16, "relu"), spec.Dense(5, None), spec.Layer("Add"), spec.Dense(1, "sigmoid")]
+
+
+@pytest.mark.parametrize("build", [residual, nested_block, lambda: residual(lambda a, b: a + b)],
+                         ids=["inline", "nested block", "plus"])
+def test_the_layers_read_the_same_inline_or_in_a_nested_block(build):
+    """Do the block's layers count the same whether written inline or as a small Sequential model used as a layer?"""
+    assert_flat_layers(build(), RESIDUAL_LAYERS)
+
+
+@pytest.mark.parametrize("build, fragment", [
+    (plain_chain, "Your model should run 4 layers: Dense(16, activation='relu'), Dense(5), Add(), "
+                  "Dense(1, activation='sigmoid'). Yours runs 3"),
+    (hidden_skip, "Layer 2 should be Dense(5); yours is Dense(16, activation='linear'). Change its units to 5."),
+], ids=["no addition", "hidden tensors"])
+def test_other_layers_are_named_one_at_a_time(build, fragment):
+    """Is a model with a layer too few, or a layer of the wrong width, told which one to change?"""
+    with pytest.raises(AssertionError, match=models.message(fragment)):
+        assert_flat_layers(build(), RESIDUAL_LAYERS)

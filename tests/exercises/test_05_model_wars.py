@@ -80,6 +80,12 @@ EQUIVALENTS = {
     outputs = layers.Activation(keras.activations.sigmoid)(layers.Dense(1)(x))
     return keras.Model({"features": features}, outputs)
 '''),
+    "the block as a small Sequential model used as a layer": residual('''
+    features = keras.Input(shape=(n_features,), name="features")
+    block = keras.Sequential([keras.Input(shape=(n_features,)), layers.Dense(16, activation="relu"),
+                              layers.Dense(n_features)], name="block")
+    return keras.Model(features, layers.Dense(1, activation="sigmoid")(layers.add([features, block(features)])))
+'''),
     "the layers as a list, the InputLayer object kept": to_sequential(REASONS + '''
     return keras.Sequential(model.layers)
 '''),
@@ -200,8 +206,8 @@ MUTANTS = {
         residual(BLOCK.format(units="n_features", joined="block")),
         {
             RESIDUAL + "_adds_the_input": "Your model adds no tensors, so it has no skip connection",
-            RESIDUAL + "_layers": "Your model should have 4 layers: Dense(16, activation='relu'), Dense(...), Add(), "
-                                  "Dense(1, activation='sigmoid'). Yours has 3",
+            RESIDUAL + "_layers": "Your model should run 4 layers: Dense(16, activation='relu'), Dense(...), Add(), "
+                                  "Dense(1, activation='sigmoid'). Yours runs 3",
         },
     ),
     "the demo's skip, between hidden tensors": (
