@@ -35,7 +35,8 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
 
     Returns:
         The reply: `status` `ok` with the `result` and the `arg_models` (new state of each model argument),
-        `raised` with the error's `type` and `message`, or `missing` when the name is not defined.
+        `raised` with the error's `type`, the `kinds` it is (its classes' names, most specific first) and `message`,
+        or `missing` when the name is not defined.
     """
     if header.get("op") != "call" or not isinstance(header.get("name"), str):
         return {"status": "bad_request"}, {}
@@ -52,7 +53,8 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
     try:
         result = namespace[name](*args, **kwargs)
     except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
-        return {"status": "raised", "type": type(error).__name__, "message": str(error)[:4000]}, {}
+        kinds = [kind.__name__ for kind in type(error).__mro__]  # so that a ValueError of the student's own stays one
+        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000]}, {}
     encoder = Encoder(known_models=known)
     node = encoder.encode(result)
     state = []

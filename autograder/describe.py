@@ -48,8 +48,19 @@ def _layer_activation(layer: Any, config: dict) -> str | None:
     return None
 
 
+def is_layer(obj: Any) -> bool:
+    """Whether `obj` is a Keras layer (a model used as a layer included), not a bare operation such as `ops.add`."""
+    import keras
+
+    return isinstance(obj, keras.layers.Layer)
+
+
 def describe_layer(layer: Any, calls: int = 1, call_inputs: tuple[tuple[str, ...], ...] = ()) -> LayerInfo:
-    """Describe one layer: class, units, activation, weights, output shape, and what each call is computed from."""
+    """Describe one layer: class, units, activation, weights, output shape, and what each call is computed from.
+
+    An operation called on symbolic tensors (`keras.ops.add(a, b)`, or `a + b`) is a node of a Functional graph
+    too, as `summary()` shows it: it is described like a layer with no parameters, under its class (`Add`).
+    """
     import keras
 
     try:
@@ -65,7 +76,7 @@ def describe_layer(layer: Any, calls: int = 1, call_inputs: tuple[tuple[str, ...
         class_name=type(layer).__name__,
         units=config.get("units"),
         activation=_layer_activation(layer, config),
-        params=layer.count_params() if layer.built else None,
+        params=(layer.count_params() if layer.built else None) if is_layer(layer) else 0,
         output_shape=output_shape,
         calls=calls,
         is_model=isinstance(layer, keras.Model),
@@ -158,11 +169,13 @@ def _tensor_infos(structure: Any, flat: list, spec: Any | None) -> list[TensorIn
 def _describe_functional(model: Any) -> tuple[list, list, list, list]:
     config = model.get_config()
     upstream = _upstream_inputs(config)
+    operations = {operation.name: operation for operation in getattr(model, "operations", ())}
     layers, edges = [], []
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
             continue
-        layer = model.get_layer(entry["name"])
+        name = entry["name"]
+        layer = operations[name] if name in operations else model.get_layer(name)
         calls = range(len(entry["inbound_nodes"]))
         call_inputs = tuple(tuple(sorted(upstream.get((entry["name"], i), ()))) for i in calls)
         layers.append(describe_layer(layer, calls=max(1, len(calls)), call_inputs=call_inputs))

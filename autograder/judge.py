@@ -179,7 +179,7 @@ class RemoteFunction:
             raise NameError(f"name '{self.__name__}' is not defined")
         if status == "raised":
             kind, message = str(reply.get("type", "Exception")), str(reply.get("message", ""))
-            error = SAFE_ERRORS.get(kind)
+            error = safe_error(kind, reply.get("kinds"))
             raise error(message) if error else RuntimeError(f"{kind}: {message}")
         if status != "ok":
             raise JudgeUnavailable(f"the notebook's kernel did not understand the grader ({status})")
@@ -190,6 +190,18 @@ class RemoteFunction:
             return Decoder(blobs, known).decode(reply.get("result"))
         except WireError as error:
             raise JudgeUnavailable(f"the notebook's kernel sent something unreadable ({error})") from None
+
+
+def safe_error(kind: str, kinds: Any = None) -> type[Exception] | None:
+    """The built-in error to raise for an error the student's function raised, or None for a `RuntimeError`.
+
+    Args:
+        kind: the error's class name, for example `ValueError`.
+        kinds: the names of all its classes, most specific first, as the kernel sent them: an error class of the
+            student's own, such as `class NotAStack(ValueError)`, then arrives as the `ValueError` it is.
+    """
+    names = [kind] + ([name for name in kinds if isinstance(name, str)] if isinstance(kinds, list) else [])
+    return next((SAFE_ERRORS[name] for name in names if name in SAFE_ERRORS), None)
 
 
 def update_model(target: Any, source: Any) -> None:

@@ -102,6 +102,7 @@ DATASETS = {
     "01_what_is_a_model/study_habits.csv": study_habits,
     "02_layers/students.csv": students,
     "03_sequential/exam_results.csv": exam_results,
+    "05_model_wars/exam_results.csv": exam_results,  # lesson 3's students again, for the two APIs to train on
 }
 
 

@@ -110,6 +110,34 @@ def test_a_true_reuse_comes_back_as_the_graders_own_layers():
     assert [layer is theirs for layer, theirs in zip(got.layers[1:], original.layers)] == [True, True]
 
 
+def chain_with_a_nested_model():
+    """A Functional chain whose middle layer is a small Sequential model."""
+    inputs = keras.Input(shape=(3,), name="features")
+    inner = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2, activation="tanh")], name="inner")
+    return keras.Model(inputs, layers.Dense(1)(inner(layers.Dense(4, activation="relu")(inputs))))
+
+
+def test_a_sequential_of_the_arguments_layers_comes_back_built_from_the_graders_own_layers():
+    """Does a keras.Sequential made of the argument's layer objects, a nested model among them, come back made of
+    the grader's own layer objects, in order?"""
+    original = chain_with_a_nested_model()
+    convert = lambda m: keras.Sequential([keras.Input(shape=(3,))] + m.layers[1:])  # noqa: E731
+    got = judge.RemoteFunction("convert", judge.LocalConnection({"convert": convert}))(original)
+    assert isinstance(got, keras.Sequential) and got.inputs[0].shape == (None, 3)
+    assert len(got.layers) == 3 and all(mine is theirs for mine, theirs in zip(got.layers, original.layers[1:]))
+
+
+def test_a_sequential_of_look_alike_layers_keeps_its_own_layers():
+    """Does a Sequential whose layers only look like the argument's (same shapes, other weights) keep its own?"""
+    original = chain_with_a_nested_model()
+    fresh = keras.models.clone_model(original)
+    encoder = wire.Encoder()
+    node = encoder.encode(keras.Sequential([keras.Input(shape=(3,))] + fresh.layers[1:]))
+    node["reused"] = [[0, 0, 1], [1, 0, 2], [2, 0, 3]]  # the forged claim
+    got = wire.Decoder(dict(encoder.blobs), [original]).decode(node)
+    assert not any(mine is theirs for mine in got.layers for theirs in original.layers)
+
+
 def test_a_model_argument_comes_back_trained():
     """Does a function that trains the model it is given leave the grader's copy trained too?"""
     model = tiny_model()
@@ -139,6 +167,28 @@ def test_errors_come_back_as_safe_exceptions():
         judge.RemoteFunction("raise_odd", connection)()
     with pytest.raises(NameError, match="count_dense_params"):
         judge.RemoteFunction("count_dense_params", connection)(3, 4)
+
+
+def test_a_value_error_of_the_students_own_comes_back_as_a_value_error_with_its_message():
+    """Does an error class the student derived from ValueError come back as a ValueError, with its whole message?"""
+    class NotAStack(ValueError):
+        pass
+
+    why = "this model has 2 inputs (profile, practice_scores); a Sequential model has exactly one. " * 5
+
+    def refuse(model):
+        raise NotAStack(why)
+
+    with pytest.raises(ValueError) as caught:
+        judge.RemoteFunction("refuse", judge.LocalConnection({"refuse": refuse}))(tiny_model())
+    assert type(caught.value) is ValueError and str(caught.value) == why
+
+
+def test_a_forged_list_of_kinds_cannot_turn_an_error_into_an_unsafe_class():
+    """Do only built-in error classes come back, whatever names the kernel's reply lists?"""
+    assert judge.safe_error("Odd", ["Odd", "ValueError", "Exception"]) is ValueError
+    assert judge.safe_error("Odd", ["SystemExit", "os.system", 3]) is None
+    assert judge.safe_error("Odd", "ValueError") is None
 
 
 def test_a_bad_request_is_answered_not_obeyed():

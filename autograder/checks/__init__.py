@@ -5,7 +5,7 @@ Run them coarse to fine, as the lessons' test cells do: is it a model, which API
 
 from ._model import assert_is_model
 from .compile import assert_compiled
-from .equivalence import assert_reuses_layers, assert_same_predictions
+from .equivalence import assert_reuses_layers, assert_same_layers_in_order, assert_same_predictions
 from .graph import assert_depends_on, assert_shared_layer
 from .io_names import assert_input_names, assert_output_names
 from .kind import assert_functional, assert_sequential
@@ -13,7 +13,9 @@ from .layers import assert_layers, effective_layers
 from .outputs import assert_output_activation
 from .params import assert_param_count
 from .predictions import assert_predictions
+from .refusals import Refusal, assert_refusals
 from .shapes import assert_input_shape, assert_input_shapes, assert_output_shape, assert_output_shapes
+from .skips import assert_flat_layers, assert_skip_connection
 from .verdicts import Case, assert_verdicts
 
 __all__ = [
@@ -36,6 +38,11 @@ __all__ = [
     "assert_predictions",
     "assert_reuses_layers",
     "assert_same_predictions",
+    "assert_same_layers_in_order",
+    "assert_skip_connection",
+    "assert_flat_layers",
     "Case",
     "assert_verdicts",
+    "Refusal",
+    "assert_refusals",
 ]

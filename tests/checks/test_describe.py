@@ -290,3 +290,21 @@ def test_compile_without_a_loss_has_no_loss():
     info = describe_compile(models.compiled(models.reference_sequential()))
     assert info is not None
     assert (info.optimizer, info.loss, info.metrics) == ("rmsprop", (), ())
+
+
+def _residual_with(add) -> keras.Model:
+    """A block Dense(16) -> Dense(5) whose output is added to the input by `add(input, block_output)`."""
+    inputs = keras.Input(shape=(5,), name="features")
+    block = layers.Dense(5)(layers.Dense(16, activation="relu")(inputs))
+    return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(add(inputs, block)))
+
+
+@pytest.mark.parametrize("add", [lambda a, b: layers.add([a, b]), lambda a, b: keras.ops.add(a, b), lambda a, b: a + b],
+                         ids=["layers.add", "ops.add", "plus"])
+def test_an_operation_on_tensors_is_a_node_of_the_graph(add):
+    """Is an addition written as `keras.ops.add` or `+` described, like `layers.add`, as an `Add` node with its edges?"""
+    desc = describe(_residual_with(add))
+    (node,) = [layer for layer in desc.layers if layer.class_name == "Add"]
+    assert [layer.class_name for layer in desc.layers] == ["Dense", "Dense", "Add", "Dense"]
+    assert {source for source, target in desc.edges if target == node.name} == {"features", desc.layers[1].name}
+    assert node.params == 0 and node.output_shape == (None, 5) and node.call_inputs == (("features",),)

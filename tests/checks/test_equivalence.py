@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from autograder.checks.equivalence import assert_reuses_layers, assert_same_predictions, converted
+from autograder.checks.equivalence import (
+    assert_reuses_layers, assert_same_layers_in_order, assert_same_predictions, converted,
+)
 
 from . import models
 
@@ -54,7 +56,7 @@ def cloned(original: keras.Sequential) -> keras.Model:
 NOT_REUSED = {
     "same-object": (lambda m: m, "Your function returned the very model it was given."),
     "clone": (cloned, models.message("does not use the layer object(s) 'dense", "`keras.models.clone_model`",
-                                     "`for layer in model.layers: x = layer(x)`")),
+                                     "Reuse the layer objects the model already has, in the order it runs them")),
     "last-layer-missing": (lambda m: loop(m, m.layers[:-1]), models.message("does not use the layer object(s)")),
     "extra-layer": (lambda m: loop(m, m.layers + [layers.Dense(1, name="extra")]),
                     models.message("has layer(s) the model it was given does not have: 'extra'")),
@@ -78,7 +80,7 @@ NOT_SAME = {
                     "Your model has 2 outputs; the model it was given has one."),
     "wrong-input-size": (lambda m: models.reference_sequential(3),
                          models.message("Your model could not run on a batch of shape (4, 8)",
-                                        "`keras.Input(shape=model.inputs[0].shape[1:])`")),
+                                        "Give it the same input shape.")),
 }
 
 
@@ -91,7 +93,7 @@ def test_a_model_that_predicts_otherwise_is_rejected(convert, fragment):
 
 
 def test_a_conversion_that_raises_is_told_about_the_input_shape():
-    """When the student's function fails, is the error shown with the model's input shape and how to copy it?"""
+    """When the student's function fails, is the error shown with the model's input shape and what to change?"""
     def last_size_only(model):
         return loop_with_input(model, keras.Input(shape=(model.inputs[0].shape[-1],)))
 
@@ -104,7 +106,7 @@ def test_a_conversion_that_raises_is_told_about_the_input_shape():
     original = ORIGINALS["two-dimensional-input"]()
     with pytest.raises(AssertionError, match=models.message(
         "last_size_only raised ValueError on a Sequential model with input shape (None, 4, 3)",
-        "`keras.Input(shape=model.inputs[0].shape[1:])`",
+        "every dimension after the batch size, however many there are.",
     )):
         converted(last_size_only, original)
     assert converted(loop, original).inputs[0].shape == (None, 4, 3)
@@ -134,3 +136,70 @@ def test_a_conversion_that_raises_without_a_message_still_reads_well(convert, ex
         converted(convert, models.reference_sequential())
     assert str(caught.value).startswith(expected)
     assert ": ." not in str(caught.value)
+
+
+def test_no_message_spells_out_the_solution():
+    """Do the messages name the idea (reuse the layers, keep the whole input shape) without the solution's code?"""
+    from autograder.checks import equivalence
+
+    for text in (equivalence.REUSE_HINT, equivalence.WHOLE_SHAPE):
+        assert "for layer in" not in text and "shape[1:]" not in text and "keras.Input(" not in text
+
+
+def test_a_conversion_of_a_functional_model_names_it_and_takes_its_own_fix():
+    """For a Functional model, does the message say so, and give the fix the caller chose?"""
+    def refuse(model):
+        raise ValueError("not a chain")
+
+    with pytest.raises(AssertionError, match=models.message(
+        "refuse raised ValueError on a Functional model with input shape (None, 8): not a chain.", "Return it.",
+    )):
+        converted(refuse, models.reference_functional(), fix="Return it.")
+    with pytest.raises(AssertionError, match=models.message("not a chain. This model is a plain chain")):
+        converted(refuse, models.reference_functional())
+
+
+def as_sequential(model: keras.Model, chosen: list | None = None) -> keras.Sequential:
+    """A Sequential model of a Functional model's own layer objects (default: all but its InputLayer)."""
+    return keras.Sequential([keras.Input(shape=model.inputs[0].shape[1:])] + (chosen or model.layers[1:]))
+
+
+def nested_chain() -> keras.Model:
+    """A Functional chain whose middle layer is a small Sequential model."""
+    inputs = keras.Input(shape=(models.N_FEATURES,))
+    inner = keras.Sequential([keras.Input(shape=(16,)), layers.Dense(4, activation="tanh")], name="inner")
+    return keras.Model(inputs, layers.Dense(1)(inner(layers.Dense(16, activation="relu")(inputs))))
+
+
+@pytest.mark.parametrize("build", [models.reference_functional, nested_chain], ids=["dense-chain", "nested-model"])
+def test_a_sequential_of_the_same_layers_in_order_passes(build):
+    """Does a Sequential model of the Functional model's own layers, in order (a nested model as one), pass?"""
+    original = build()
+    assert_same_layers_in_order(as_sequential(original), original)
+    assert_same_predictions(as_sequential(original), original)
+
+
+OUT_OF_ORDER = {
+    "clone": (lambda m: as_sequential(keras.models.clone_model(m)),
+              models.message("does not use the layer object(s)")),
+    "missing": (lambda m: as_sequential(m, m.layers[1:-1]),
+                models.message("does not use the layer object(s) 'dense")),
+    "twice": (lambda m: as_sequential(m, m.layers[1:2] + m.layers[1:2] + m.layers[2:]),
+              models.message("uses the layer 'dense", "2 times; the model it was given runs it once")),
+    "reordered": (lambda m: as_sequential(m, [m.layers[2], m.layers[1], m.layers[3]]),
+                  "uses the right layer objects, in another order"),
+}
+
+
+def square_chain() -> keras.Model:
+    """Dense(8) -> Dense(8) -> Dense(1) on 8 features: swapping the first two layers still builds."""
+    inputs = keras.Input(shape=(8,))
+    return keras.Model(inputs, layers.Dense(1)(layers.Dense(8)(layers.Dense(8, activation="relu")(inputs))))
+
+
+@pytest.mark.parametrize("convert, fragment", OUT_OF_ORDER.values(), ids=OUT_OF_ORDER.keys())
+def test_a_sequential_of_other_layers_or_another_order_is_rejected(convert, fragment):
+    """Is a Sequential model of copies, of too few layers, of a layer twice or of the layers reordered rejected?"""
+    original = square_chain()
+    with pytest.raises(AssertionError, match=fragment):
+        assert_same_layers_in_order(convert(original), original)
