@@ -50,7 +50,7 @@ MUTANTS = {
     ),
     "an extra bias per layer": (
         {"count_dense_params": COUNT + "    return (n_inputs + 1) * (n_units + 1)\n"},
-        {"count_dense_params_small_layers": "Count n_inputs * n_units weights, plus n_units biases.",
+        {"count_dense_params_small_layers": "Count one weight per connection (every input joins every unit), then one bias per unit.",
          "count_dense_params_matches_keras": "but Keras counts 41"},
     ),
     "binary with two softmax units": (
@@ -70,19 +70,44 @@ MUTANTS = {
     "regression with relu": (
         {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, 'relu')\n"
                                                           "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "gives the activation 'relu'; a regression output layer needs 'linear'"},
+        {"output_layer_for_each_task": "turns -50 into 0. A grade such as 35 or 82 must come out as the unit computed it"},
+    ),
+    "binary with one softmax unit": (
+        {"output_layer_for": OUTPUT + "    if task == 'binary':\n        return (1, 'softmax')\n"
+                                      + REFERENCE_OUTPUTS[REFERENCE_OUTPUTS.index("    if task == 'multiclass'"):]
+                                      + "    if task == 'regression':\n        return (1, 'linear')\n"
+                                        "    raise ValueError(task)\n"},
+        {"output_layer_for_each_task": "gives the same answer, 1.00, whatever the unit computed"},
+    ),
+    "binary with tanh": (
+        {"output_layer_for": OUTPUT + "    if task == 'binary':\n        return (1, 'tanh')\n"
+                                      + REFERENCE_OUTPUTS[REFERENCE_OUTPUTS.index("    if task == 'multiclass'"):]
+                                      + "    if task == 'regression':\n        return (1, 'linear')\n"
+                                        "    raise ValueError(task)\n"},
+        {"output_layer_for_each_task": "and some are not between 0 and 1. A yes-or-no answer is a probability"},
+    ),
+    "multiclass with sigmoid": (
+        {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS.replace("(n_classes, 'softmax')", "(n_classes, 'sigmoid')")
+                                    + "    if task == 'regression':\n        return (1, 'linear')\n"
+                                      "    raise ValueError(task)\n"},
+        {"output_layer_for_each_task": "the 3 answers for one student add up to 3.00, not 1"},
+    ),
+    "regression with sigmoid": (
+        {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, 'sigmoid')\n"
+                                                          "    raise ValueError(task)\n"},
+        {"output_layer_for_each_task": "turns -50 into "},
     ),
     "regression with None": (
         {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, None)\n"
                                                           "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "Keras reads it as 'linear', but say so"},
+        {"output_layer_for_each_task": "Keras reads None as 'linear', but say so"},
     ),
     "a Dense layer instead of a pair": (
         {"output_layer_for": OUTPUT + "    if task == 'binary':\n        return layers.Dense(1, activation='sigmoid')\n"
                                       "    if task == 'multiclass':\n        return layers.Dense(n_classes, activation='softmax')\n"
                                       "    if task == 'regression':\n        return layers.Dense(1)\n"
                                       "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "return a pair (units, activation), such as (1, 'sigmoid'), not a layer"},
+        {"output_layer_for_each_task": "return a pair (units, activation), two plain values, not a layer"},
     ),
     "unknown task returns None": (
         {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, 'linear')\n"},
