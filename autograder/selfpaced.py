@@ -57,6 +57,8 @@ class ExerciseCheck:
     """What the passing tests printed, for example "Well done: ..."."""
     written: bool = False
     """Whether this is a written answer, which the instructor grades by hand."""
+    failed_line: str = ""
+    """The line of the first failing test that raised, as the test cell has it; empty when there is none."""
 
     @property
     def passed(self) -> bool:
@@ -192,12 +194,15 @@ def _lookup(exercises: dict[str, _Exercise], exercise: str, notebook: Path) -> _
 # Running visible tests
 
 
-def run_test_cell(cell: Any, namespace: dict) -> tuple[TestResult, str]:
-    """Run one test cell's code against the learner's definitions; return its result and what it printed.
+def run_test_cell(cell: Any, namespace: dict) -> tuple[TestResult, str, str]:
+    """Run one test cell's code against the learner's definitions.
 
     The cell runs in a shallow copy of `namespace`, so the variables a test assigns (`candidate`, `history`, ...)
     never overwrite the learner's own. A test fails as in nbgrader: it raised, or wrote to stderr (TensorFlow and
     Keras chatter aside).
+
+    Returns:
+        The test's result, what it printed, and the test's own line that raised (empty when nothing raised).
     """
     meta = nbgrader_meta(cell)
     grade_id = meta.get("grade_id", "?")
@@ -205,16 +210,33 @@ def run_test_cell(cell: Any, namespace: dict) -> tuple[TestResult, str]:
     scope = dict(namespace)
     out, err = io.StringIO(), io.StringIO()
     outputs: list[dict] = []
+    code, filename, line = strip_hidden_tests(cell.source), f"<test {grade_id}>", ""
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            exec(compile(strip_hidden_tests(cell.source), f"<test {grade_id}>", "exec"), scope)
+            exec(compile(code, filename, "exec"), scope)
     except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
         outputs.append({"output_type": "error", "ename": type(error).__name__, "evalue": str(error)})
+        line = raising_line(error, code, filename)
     if err.getvalue():
         outputs.append({"output_type": "stream", "name": "stderr", "text": err.getvalue()})
     message = failure_message({"outputs": outputs})
     result = TestResult(grade_id, message is None, 0.0 if message else points, points, message or "")
-    return result, out.getvalue()
+    return result, out.getvalue(), line
+
+
+def raising_line(error: BaseException, code: str, filename: str) -> str:
+    """The line of `code` (compiled as `filename`) where `error` passed last on its way out, stripped; or "".
+
+    That is the test's own line (a check's call, an `assert`), never a line of the checker it called.
+    """
+    lineno = 0
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    lines = code.splitlines()
+    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
 
 
 def run_check(exercise: str, namespace: dict, notebook: str | Path) -> ExerciseCheck:
@@ -235,13 +257,15 @@ def run_check(exercise: str, namespace: dict, notebook: str | Path) -> ExerciseC
     found = _lookup(exercises_of(_read(notebook)), exercise, notebook)
     if found.written:
         return ExerciseCheck(found.name, written=True)
-    results, notes = [], []
+    results, notes, raising = [], [], []
     for cell in found.tests:
-        result, printed = run_test_cell(cell, namespace)
+        result, printed, test_line = run_test_cell(cell, namespace)
         results.append(result)
+        raising.append(test_line)
         if result.passed:
             notes += [line.strip() for line in printed.splitlines() if line.strip()]
-    return ExerciseCheck(found.name, tuple(results), tuple(notes))
+    failed_line = next((line for r, line in zip(results, raising) if not r.passed), "")
+    return ExerciseCheck(found.name, tuple(results), tuple(notes), failed_line=failed_line)
 
 
 def run_progress(namespace: dict, notebook: str | Path) -> tuple[ExerciseCheck, ...]:
@@ -300,6 +324,8 @@ def format_check(result: ExerciseCheck, hints_available: bool = False) -> str:
         return "\n".join(lines)
     failed = sum(not t.passed for t in result.tests)
     lines = [f"{FAIL_MARK} {name}: {failed} of {count} visible tests fail.", f"  {result.first_failure.message}"]
+    if result.failed_line:
+        lines.append(f"  (The test's line that failed: `{result.failed_line}`)")
     tip = f'  Fix your answer, run its cell again, then check("{name}") again.'
     if hints_available:
         tip += f' Stuck? hint("{name}")'

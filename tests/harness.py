@@ -6,6 +6,7 @@ mutant quickly: TensorFlow is imported once, and only the cells the tests depend
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import io
@@ -210,3 +211,77 @@ def sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Solution lines, to find them where a student could read them (prompts, demos, visible tests, messages, hints)
+
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION", re.S | re.M)
+FRAGMENT_MIN = 12
+"""Pieces of code shorter than this, whitespace removed (`return model`, `x = inputs`), give nothing away."""
+
+
+def squeeze(text: str) -> str:
+    """Text with all whitespace removed and double quotes made single, so that spacing and quoting never hide a copy."""
+    return re.sub(r"\s+", "", text).replace('"', "'")
+
+
+def solution_regions(assignment: str) -> dict[str, list[str]]:
+    """The code between `### BEGIN SOLUTION` and `### END SOLUTION` in each answer cell, dedented, by grade id."""
+    import textwrap
+
+    regions: dict[str, list[str]] = {}
+    for cell in source_notebook(assignment).cells:
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+            for match in SOLUTION_REGION.finditer(cell.source):
+                regions.setdefault(nbgrader_meta(cell)["grade_id"], []).append(textwrap.dedent(match.group(1)))
+    return regions
+
+
+def code_lines(code: str) -> list[str]:
+    """Each line of `code` that holds code, stripped, without its comment or a trailing comma."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    lines: dict[int, list[tokenize.TokenInfo]] = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type not in skip:
+            lines.setdefault(token.start[0], []).append(token)
+    source = code.splitlines()
+    result = []
+    for row, tokens in sorted(lines.items()):
+        end = tokens[-1].end
+        text = source[row - 1][tokens[0].start[1]:end[1]] if end[0] == row else source[row - 1][tokens[0].start[1]:]
+        result.append(text.strip().rstrip(",").strip())
+    return [line for line in result if line]
+
+
+def _gives_nothing_away(node: ast.AST) -> bool:
+    """A bare name, attribute or constant, or a call of one name on at most one such argument (`describe(model)`)."""
+    simple = (ast.Name, ast.Attribute, ast.Constant)
+    if isinstance(node, simple):
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and not node.keywords
+            and len(node.args) <= 1 and all(isinstance(a, simple) for a in node.args))
+
+
+def solution_fragments(code: str) -> set[str]:
+    """The pieces of a solution that give it away, squeezed: each line of code, and the value each one-line statement
+    assigns, returns, raises or evaluates (so `order = rng.permutation(n)` is found as `rng.permutation(n)` too).
+
+    Pieces shorter than `FRAGMENT_MIN` characters and values that only name something are left out.
+    """
+    found = {squeeze(line) for line in code_lines(code)}
+    for node in ast.walk(ast.parse(code)):
+        value = node.exc if isinstance(node, ast.Raise) else getattr(node, "value", None)
+        if (isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr, ast.Raise))
+                and value is not None and value.lineno == value.end_lineno and not _gives_nothing_away(value)):
+            found.add(squeeze(ast.get_source_segment(code, value)))
+    return {piece for piece in found if len(piece) >= FRAGMENT_MIN}
+
+
+def fragments_in(text: str, fragments: Iterable[str]) -> list[str]:
+    """The fragments that stand in `text` (spacing and quoting ignored)."""
+    squeezed = squeeze(text)
+    return sorted(f for f in fragments if f in squeezed)

@@ -225,22 +225,32 @@ def test_every_exercise_has_three_hints(lesson):
     assert all(len(h) == 3 and all(text.strip() for text in h) for h in hints.values()), f"{lesson}/hints.json"
 
 
-@pytest.mark.parametrize("hints_file", sorted(SOURCE.glob("*/hints.json")), ids=lambda p: p.parent.name)
-def test_no_hint_gives_away_a_solution(hints_file):
-    """Does no hint hold a reference solution's code, or more than one of its longer lines?"""
-    from harness import unmark
+# Lessons 03-05 are being rewritten by other helpers for issue 12; until their branches are merged, their hints hold
+# these solution lines. The marks are strict: they go once the lesson is fixed.
+HINTS_GIVING_AWAY = {
+    "03_sequential": "a build_sequential_model hint holds `keras.Input(shape=(n_features,))`",
+    "04_functional": "a build_two_input_model hint holds `keras.Input(shape=(n_profile,), name=\"profile\")`",
+    "05_model_wars": "a can_be_sequential hint holds `graph = describe(model)`",
+}
 
-    text = " ".join(" ".join(v) for v in selfpaced.load_hints(hints_file).values())
-    text = " ".join(text.split())
-    (notebook,) = hints_file.parent.glob("*.ipynb")
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            for block in cell.source.split("### BEGIN SOLUTION")[1:]:
-                code = unmark(block.split("### END SOLUTION")[0])
-                solution = " ".join(code.split())
-                assert solution and solution not in text, f"{hints_file}: a hint holds the solution"
-                lines = [" ".join(line.split()) for line in code.splitlines() if len(line.strip()) >= 20]
-                assert sum(line in text for line in lines) <= 1, f"{hints_file}: the hints hold the solution's lines"
+
+@pytest.mark.parametrize("lesson", [
+    pytest.param(lesson, marks=pytest.mark.xfail(strict=True, reason=HINTS_GIVING_AWAY[lesson]))
+    if lesson in HINTS_GIVING_AWAY else lesson for lesson in LESSONS
+])
+def test_no_hint_gives_away_a_solution(lesson):
+    """Does no hint hold a line of a reference solution, or the value such a line computes, whatever its spacing?"""
+    from harness import fragments_in, solution_fragments, solution_regions
+
+    fragments = {grade_id: set().union(*map(solution_fragments, codes))
+                 for grade_id, codes in solution_regions(lesson).items()}
+    found = {}
+    for exercise, hints in selfpaced.load_hints(SOURCE / lesson / f"{lesson}.ipynb").items():
+        for number, text in enumerate(hints, start=1):
+            for grade_id, pieces in fragments.items():
+                if hits := fragments_in(text, pieces):
+                    found[f"{exercise} hint {number} ({grade_id})"] = hits
+    assert not found, f"{lesson}/hints.json gives solution lines away: {found}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -3,6 +3,8 @@
 Run them coarse to fine, as the lessons' test cells do: is it a model, which API, input shape, layers.
 """
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+
 from ._model import assert_is_model
 from .compile import assert_compiled
 from .equivalence import assert_reuses_layers, assert_same_layers_in_order, assert_same_predictions

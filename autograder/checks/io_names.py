@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+
 from typing import Any, Callable, Sequence
 
 from ._model import describe_model

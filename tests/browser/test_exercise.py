@@ -83,11 +83,14 @@ def test_typing_an_answer_then_checking_it(page, lab, scratch):
     run_cells(page, path, [tests[-1], check_index])
     shown = cells(page, path)
     assert ("AssertionError", TEACHING) in errors(shown[tests[-1]])
+    traceback = shown[tests[-1]]["text"]  # as rendered: the test's line and the message, none of the checker's code
+    assert TEACHING in traceback and "autograder/checks" not in traceback and "raise AssertionError" not in traceback
     shot(page, "exercise-4-wrong-answer-teaching-message", cell_locator(page, "build-sequential-model-layers"))
     verdict = page.locator(".jp-Cell").nth(check_index).locator(".kmw-selfpaced")
     expect(verdict).to_have_class(re.compile(r"\bkmw-fail\b"))
     expect(verdict).to_contain_text(TEACHING)
     expect(verdict).to_contain_text('hint("build_sequential_model")')
+    expect(verdict).to_contain_text("The test's line that failed: checks.assert_layers(")
 
     # hint() reveals the first hint.
     hint_index = _scratch_cell_below(page, path, "build-sequential-model-layers", 'hint("build_sequential_model")')

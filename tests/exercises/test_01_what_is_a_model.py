@@ -65,7 +65,7 @@ MUTANTS = {
     ),
     "predictions not flattened": (
         {"exam_accuracy": ACCURACY + "    return np.mean((y_prob >= 0.5) == y_true)\n"},
-        {"exam_accuracy_keras_predictions": "Flatten the predictions first: `np.ravel(y_prob)`."},
+        {"exam_accuracy_keras_predictions": "Give the predictions the answers' shape, (4,), before you compare."},
     ),
     "0.5 counted as fail": (
         {"exam_accuracy": ACCURACY + "    return np.mean((np.ravel(y_prob) > 0.5) == y_true)\n"},
@@ -77,12 +77,37 @@ MUTANTS = {
     ),
     "chosen by the smallest gap": (
         {"choose_model": CHOOSE + "    return min(scores, key=lambda name: abs(scores[name][0] - scores[name][1]))\n"},
-        {"choose_model_trusts_the_exam": "A small gap alone does not make a model good"},
+        {"choose_model_trusts_the_exam": "close to its practice score and clearly above the baseline"},
     ),
     "returns the scores, not the name": (
         {"choose_model": CHOOSE + "    return max(scores.values(), key=lambda pair: pair[1])\n"},
         {"choose_model_trusts_the_exam": "return the model's name"},
     ),
+}
+
+
+# Other correct ways of writing the exercises: each must get full marks too.
+EQUIVALENTS = {
+    "split_practice_exam": {
+        "shuffled row numbers, then masks": SPLIT + "    rows = np.arange(len(x))\n"
+                                                    "    np.random.default_rng(seed).shuffle(rows)\n"
+                                                    "    exam = np.zeros(len(x), dtype=bool)\n    exam[rows[:n_exam]] = True\n"
+                                                    "    return (x[~exam], y[~exam]), (x[exam], y[exam])\n",
+        "rows and labels shuffled together": SPLIT + "    order = np.random.default_rng(seed).permutation(len(y))\n"
+                                                     "    x, y = x[order], y[order]\n"
+                                                     "    return (x[n_exam:], y[n_exam:]), (x[:n_exam], y[:n_exam])\n",
+    },
+    "exam_accuracy": {
+        "reshape and a count": ACCURACY + "    answers = np.asarray(y_prob).reshape(-1) >= 0.5\n"
+                                          "    return float(np.sum(answers == np.asarray(y_true).reshape(-1)) / len(y_true))\n",
+        "a loop": ACCURACY + "    right = 0\n    for truth, prob in zip(y_true, np.ravel(y_prob)):\n"
+                             "        right += int(prob >= 0.5) == truth\n    return right / len(y_true)\n",
+    },
+    "choose_model": {
+        "a loop": CHOOSE + "    best = None\n    for name, (practice, exam) in scores.items():\n"
+                           "        if best is None or exam > scores[best][1]:\n            best = name\n    return best\n",
+        "sorted": CHOOSE + "    return sorted(scores.items(), key=lambda item: item[1][1])[-1][0]\n",
+    },
 }
 
 
@@ -94,6 +119,15 @@ def reference():
 def test_reference_gets_full_marks(reference):
     """Do the reference answers pass every test, hidden ones included, for full marks?"""
     assert_full_marks(reference, 7)
+
+
+@pytest.mark.parametrize(
+    "exercise, name", [(exercise, name) for exercise, table in EQUIVALENTS.items() for name in table]
+)
+def test_equivalent_answer_passes(exercise, name):
+    """Does another correct way of writing the exercise (masks, a loop, reshape, sorted) get every point?"""
+    results = run_exercises(LESSON, {exercise: EQUIVALENTS[exercise][name]}, only=[exercise])
+    assert results and all(r.passed for r in results.values()), {k: r.message for k, r in results.items()}
 
 
 @pytest.mark.parametrize("name", MUTANTS)

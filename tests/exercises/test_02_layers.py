@@ -12,6 +12,14 @@ REFERENCE_OUTPUTS = (
     "    if task == 'multiclass':\n        return (n_classes, 'softmax')\n"
 )
 
+
+def pairs(binary="(1, 'sigmoid')", multiclass="(n_classes, 'softmax')", regression="(1, 'linear')"):
+    """An output_layer_for that returns these pairs (given as code) and refuses any other task."""
+    return {"output_layer_for": OUTPUT + f"    if task == 'binary':\n        return {binary}\n"
+                                         f"    if task == 'multiclass':\n        return {multiclass}\n"
+                                         f"    if task == 'regression':\n        return {regression}\n"
+                                         "    raise ValueError(task)\n"}
+
 EQUIVALENTS = {
     "count_dense_params": {
         "factored": COUNT + "    return (n_inputs + 1) * n_units\n",
@@ -50,39 +58,48 @@ MUTANTS = {
     ),
     "an extra bias per layer": (
         {"count_dense_params": COUNT + "    return (n_inputs + 1) * (n_units + 1)\n"},
-        {"count_dense_params_small_layers": "Count n_inputs * n_units weights, plus n_units biases.",
+        {"count_dense_params_small_layers": "Count one weight per connection (every input joins every unit), then one bias per unit.",
          "count_dense_params_matches_keras": "but Keras counts 41"},
     ),
     "binary with two softmax units": (
-        {"output_layer_for": OUTPUT + "    if task == 'binary':\n        return (2, 'softmax')\n"
-                                      + REFERENCE_OUTPUTS[REFERENCE_OUTPUTS.index("    if task == 'multiclass'"):]
-                                      + "    if task == 'regression':\n        return (1, 'linear')\n"
-                                        "    raise ValueError(task)\n"},
+        pairs(binary="(2, 'softmax')"),
         {"output_layer_for_each_task": "output_layer_for('binary', n_classes=None) gives 2 units; a binary output "
                                        "layer needs 1"},
     ),
     "multiclass with a fixed number of classes": (
-        {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS.replace("(n_classes, 'softmax')", "(3, 'softmax')")
-                                    + "    if task == 'regression':\n        return (1, 'linear')\n"
-                                      "    raise ValueError(task)\n"},
+        pairs(multiclass="(3, 'softmax')"),
         {"output_layer_for_each_task": "one unit per class: use n_classes"},
     ),
     "regression with relu": (
-        {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, 'relu')\n"
-                                                          "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "gives the activation 'relu'; a regression output layer needs 'linear'"},
+        pairs(regression="(1, 'relu')"),
+        {"output_layer_for_each_task": "turns -50 into 0. A grade such as 35 or 82 must come out as the unit computed it"},
+    ),
+    "binary with one softmax unit": (
+        pairs(binary="(1, 'softmax')"),
+        {"output_layer_for_each_task": "gives the same answer, 1.00, whatever the unit computed"},
+    ),
+    "binary with tanh": (
+        pairs(binary="(1, 'tanh')"),
+        {"output_layer_for_each_task": "and some are not between 0 and 1. A yes-or-no answer is a probability"},
+    ),
+    "multiclass with sigmoid": (
+        pairs(multiclass="(n_classes, 'sigmoid')"),
+        {"output_layer_for_each_task": "the 3 answers for one student add up to 3.00, not 1"},
+    ),
+    "regression with sigmoid": (
+        pairs(regression="(1, 'sigmoid')"),
+        {"output_layer_for_each_task": "turns -50 into "},
     ),
     "regression with None": (
-        {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, None)\n"
-                                                          "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "Keras reads it as 'linear', but say so"},
+        pairs(regression="(1, None)"),
+        {"output_layer_for_each_task": "Keras reads None as 'linear', but say so"},
     ),
     "a Dense layer instead of a pair": (
         {"output_layer_for": OUTPUT + "    if task == 'binary':\n        return layers.Dense(1, activation='sigmoid')\n"
                                       "    if task == 'multiclass':\n        return layers.Dense(n_classes, activation='softmax')\n"
                                       "    if task == 'regression':\n        return layers.Dense(1)\n"
                                       "    raise ValueError(task)\n"},
-        {"output_layer_for_each_task": "return a pair (units, activation), such as (1, 'sigmoid'), not a layer"},
+        {"output_layer_for_each_task": "return a pair (units, activation), two plain values, not a layer"},
     ),
     "unknown task returns None": (
         {"output_layer_for": OUTPUT + REFERENCE_OUTPUTS + "    if task == 'regression':\n        return (1, 'linear')\n"},
