@@ -230,7 +230,6 @@ def test_every_exercise_has_three_hints(lesson):
 HINTS_GIVING_AWAY = {
     "03_sequential": "a build_sequential_model hint holds `keras.Input(shape=(n_features,))`",
     "04_functional": "a build_two_input_model hint holds `keras.Input(shape=(n_profile,), name=\"profile\")`",
-    "05_model_wars": "a can_be_sequential hint holds `graph = describe(model)`",
 }
 
 

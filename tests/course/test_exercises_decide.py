@@ -29,7 +29,6 @@ KNOWN_FAILURES = {
     "messages": {
         "03_sequential": "checks.kind says `model = keras.Sequential()` and checks.shapes "
                          "`keras.Input(shape=(n_features,))`, lines of build_sequential_model and build_multiclass_model",
-        "05_model_wars": "checks.equivalence's REUSE_HINT spells out sequential_to_functional's input line and loop",
     },
 }
 
