@@ -162,10 +162,15 @@ def _describe_functional(model: Any) -> tuple[list, list, list, list]:
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
             continue
-        layer = model.get_layer(entry["name"])
         calls = range(len(entry["inbound_nodes"]))
         call_inputs = tuple(tuple(sorted(upstream.get((entry["name"], i), ()))) for i in calls)
-        layers.append(describe_layer(layer, calls=max(1, len(calls)), call_inputs=call_inputs))
+        try:
+            layer = model.get_layer(entry["name"])
+        except ValueError:  # an operation called on tensors (`keras.ops.abs(x)`, `x + y`): a node, not a layer
+            layers.append(LayerInfo(name=entry["name"], class_name=entry["class_name"], params=0,
+                                    calls=max(1, len(calls)), call_inputs=call_inputs))
+        else:
+            layers.append(describe_layer(layer, calls=max(1, len(calls)), call_inputs=call_inputs))
         for source in dict.fromkeys(_histories(entry["inbound_nodes"])):
             edges.append((source, entry["name"]))
     inputs = _tensor_infos(model.input, model.inputs, config["input_layers"])
@@ -220,6 +225,22 @@ def _losses_by_output(loss: Any, output_names: Sequence[str]) -> tuple[tuple[str
     return tuple((name, loss_name(value)) for name, value in pairs if value is not None)
 
 
+def _weights_by_output(weights: Any, output_names: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """Pair each output with its loss weight: from a dict by output name, a list in output order, or one number."""
+    if weights is None or isinstance(weights, bool):
+        return ()
+    if isinstance(weights, dict):
+        pairs = [(str(name), value) for name, value in weights.items()]
+    elif isinstance(weights, (list, tuple)):
+        pairs = list(zip(output_names, weights)) if len(weights) == len(output_names) else []
+    else:
+        pairs = [(name, weights) for name in output_names]
+    try:
+        return tuple((name, float(value)) for name, value in pairs if value is not None)
+    except (TypeError, ValueError):  # a weight that is not a number: Keras refuses it when training
+        return ()
+
+
 def describe_compile(model: Any, output_names: Sequence[str] = ()) -> CompileInfo | None:
     """Describe the settings `model.compile(...)` was given, or None when it was not compiled.
 
@@ -234,13 +255,15 @@ def describe_compile(model: Any, output_names: Sequence[str] = ()) -> CompileInf
     if not config:
         if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
             return None
-        config = {"optimizer": model.optimizer, "loss": model.loss, "metrics": []}
+        config = {"optimizer": model.optimizer, "loss": model.loss, "metrics": [],
+                  "loss_weights": getattr(getattr(model, "_compile_config", None), "config", {}).get("loss_weights")}
     loss = config.get("loss")
     return CompileInfo(
         optimizer=optimizer_name(config.get("optimizer")),
         loss=tuple(loss_name(item) for item in _leaves(loss)),
         metrics=tuple(metric_name(item) for item in _leaves(config.get("metrics"))),
         loss_by_output=_losses_by_output(loss, output_names),
+        loss_weights_by_output=_weights_by_output(config.get("loss_weights"), output_names),
     )
 
 

@@ -290,3 +290,38 @@ def test_compile_without_a_loss_has_no_loss():
     info = describe_compile(models.compiled(models.reference_sequential()))
     assert info is not None
     assert (info.optimizer, info.loss, info.metrics) == ("rmsprop", (), ())
+
+
+def test_an_operation_on_tensors_is_a_node_of_the_graph():
+    """Is an operation called on tensors (`keras.ops.abs`) described as a node with its edges, so that the graph
+    and the shared encoder before it stay visible?"""
+    exam_a, exam_b = models.exam_pair()
+    encoder = layers.Dense(4, activation="relu", name="encoder")
+    distance = keras.ops.abs(layers.subtract([encoder(exam_a), encoder(exam_b)]))
+    model = keras.Model([exam_a, exam_b], layers.Dense(1, activation="sigmoid", name="same")(distance))
+    desc = describe(model)
+    node = next(layer for layer in desc.layers if layer.class_name == "Absolute")
+    assert node.params == 0 and node.call_inputs == (("exam_a", "exam_b"),)
+    assert {("subtract", node.name), (node.name, "same")} <= set(desc.edges)
+    assert desc.shared == ("encoder",)
+
+
+@pytest.mark.parametrize(
+    "weights, expected",
+    [
+        ({"grade": 0.5, "passed": 1.0}, {"grade": 0.5, "passed": 1.0}),
+        ([1, 0.5], {"passed": 1.0, "grade": 0.5}),
+        (None, {}),
+    ],
+    ids=["dict", "list", "none"],
+)
+def test_loss_weights_are_paired_with_their_outputs(weights, expected):
+    """Are loss weights given as a dict by name or a list in output order read per output, and none as none?"""
+    model = models.compiled(models.two_heads(), optimizer="adam", loss=["bce", "mse"], loss_weights=weights)
+    assert dict(describe(model).compile.loss_weights_by_output) == expected
+
+
+def test_loss_weights_follow_keras_order_for_dict_outputs():
+    """With dict outputs, does a list of weights go to the outputs in Keras's own (sorted) order?"""
+    model = models.compiled(models.two_heads_dict(), optimizer="adam", loss=["mse", "bce"], loss_weights=[0.5, 1])
+    assert dict(describe(model).compile.loss_weights_by_output) == {"grade": 0.5, "passed": 1.0}
