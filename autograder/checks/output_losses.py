@@ -99,6 +99,8 @@ def assert_loss_weights(model: Any, weights: Mapping[str, float]) -> None:
         names = " and ".join(repr(name) for name in swapped)
         raise AssertionError(
             f"Outputs {names} have each other's loss weight. " + ORDER_TIP.format(order=_order(desc))
+            + " Give the losses and the weights in the same form: with a list of losses, Keras reads a dict of "
+            "weights as a list too, in the alphabetical order of its names."
         )
     for name, weight in weights.items():
         if abs(found[name] - float(weight)) > 1e-6:

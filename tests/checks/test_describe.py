@@ -307,18 +307,31 @@ def test_an_operation_on_tensors_is_a_node_of_the_graph():
 
 
 @pytest.mark.parametrize(
-    "weights, expected",
+    "loss, weights, expected",
     [
-        ({"grade": 0.5, "passed": 1.0}, {"grade": 0.5, "passed": 1.0}),
-        ([1, 0.5], {"passed": 1.0, "grade": 0.5}),
-        (None, {}),
+        ({"passed": "bce", "grade": "mse"}, {"grade": 0.5, "passed": 1.0}, {"grade": 0.5, "passed": 1.0}),
+        ({"passed": "bce", "grade": "mse"}, [1, 0.5], {"passed": 1.0, "grade": 0.5}),
+        (["bce", "mse"], [1, 0.5], {"passed": 1.0, "grade": 0.5}),
+        (["bce", "mse"], None, {}),
     ],
-    ids=["dict", "list", "none"],
+    ids=["dicts", "dict-losses-list-weights", "lists", "none"],
 )
-def test_loss_weights_are_paired_with_their_outputs(weights, expected):
+def test_loss_weights_are_paired_with_their_outputs(loss, weights, expected):
     """Are loss weights given as a dict by name or a list in output order read per output, and none as none?"""
-    model = models.compiled(models.two_heads(), optimizer="adam", loss=["bce", "mse"], loss_weights=weights)
+    model = models.compiled(models.two_heads(), optimizer="adam", loss=loss, loss_weights=weights)
     assert dict(describe(model).compile.loss_weights_by_output) == expected
+
+
+def test_a_dict_of_weights_beside_a_list_of_losses_is_read_as_keras_reads_it():
+    """With the losses as a list, does a dict of weights go to the outputs in the alphabetical order of its keys, as
+    Keras applies it (so `{"passed": 1.0, "grade": 0.5}` weighs `passed`, the first output, 0.5)?"""
+    model = models.compiled(models.two_heads(), optimizer="adam", loss=["bce", "mse"],
+                            loss_weights={"passed": 1.0, "grade": 0.5})
+    assert dict(describe(model).compile.loss_weights_by_output) == {"passed": 0.5, "grade": 1.0}
+    x, y = np.ones((4, 5)), np.ones((4, 3))
+    scores = model.evaluate([x, y], {"passed": np.ones((4, 1)), "grade": np.full((4, 1), 9.0)}, verbose=0,
+                            return_dict=True)
+    assert scores["loss"] == pytest.approx(0.5 * scores["passed_loss"] + scores["grade_loss"], rel=1e-4)
 
 
 def test_loss_weights_follow_keras_order_for_dict_outputs():

@@ -70,6 +70,9 @@ WEIGHT_MUTANTS = {
                    "it); it should count 0.5."),
     "swapped": (_two_heads(optimizer="adam", loss=LOSSES, loss_weights=[0.5, 1.0]),
                 "Outputs 'passed' and 'grade' have each other's loss weight."),
+    "list-losses-dict-weights": (_two_heads(optimizer="adam", loss=["bce", "mse"], loss_weights=WEIGHTS),
+                                 "with a list of losses, Keras reads a dict of weights as a list too, in the "
+                                 "alphabetical order of its names."),
     "other": (_two_heads(optimizer="adam", loss=LOSSES, loss_weights={"passed": 1.0, "grade": 0.1}),
               "The loss of output 'grade' counts 0.1 in the total loss; it should count 0.5."),
     "one-number": (_two_heads(optimizer="adam", loss=LOSSES, loss_weights=0.5),
