@@ -56,7 +56,7 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
     shared = [layer for layer in desc.layers if layer.calls > 1]
     if not shared:
         raise AssertionError(
-            "No layer in your model is used more than once, so no weights are shared. Create the layer once, keep "
+            "No layer in your model is used more than once, so no parameters are shared. Create the layer once, keep "
             "it in a variable, and call that same object on each input: writing `layers.Dense(...)` twice makes two "
             "layers, with two sets of parameters."
         )
