@@ -233,6 +233,30 @@ def _losses_by_output(loss: Any, output_names: Sequence[str]) -> tuple[tuple[str
     return tuple((name, loss_name(value)) for name, value in pairs if value is not None)
 
 
+def _weights_by_output(weights: Any, output_names: Sequence[str], loss: Any = None) -> tuple[tuple[str, float], ...]:
+    """Pair each output with the loss weight Keras gives it: from a dict by output name, a list in output order, or
+    one number.
+
+    With the losses given as a list, Keras reads a dict of weights as a list too, its values in the alphabetical
+    order of their keys: `loss=[...], loss_weights={"passed": 1.0, "grade": 0.5}` weighs the first output 0.5.
+    """
+    if weights is None or isinstance(weights, bool):
+        return ()
+    if isinstance(weights, dict) and isinstance(loss, (list, tuple)):
+        ordered = [weights[key] for key in sorted(weights, key=str)]
+        pairs = list(zip(output_names, ordered)) if len(ordered) == len(output_names) else []
+    elif isinstance(weights, dict):
+        pairs = [(str(name), value) for name, value in weights.items()]
+    elif isinstance(weights, (list, tuple)):
+        pairs = list(zip(output_names, weights)) if len(weights) == len(output_names) else []
+    else:
+        pairs = [(name, weights) for name in output_names]
+    try:
+        return tuple((name, float(value)) for name, value in pairs if value is not None)
+    except (TypeError, ValueError):  # a weight that is not a number: Keras refuses it when training
+        return ()
+
+
 def describe_compile(model: Any, output_names: Sequence[str] = ()) -> CompileInfo | None:
     """Describe the settings `model.compile(...)` was given, or None when it was not compiled.
 
@@ -247,13 +271,15 @@ def describe_compile(model: Any, output_names: Sequence[str] = ()) -> CompileInf
     if not config:
         if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
             return None
-        config = {"optimizer": model.optimizer, "loss": model.loss, "metrics": []}
+        config = {"optimizer": model.optimizer, "loss": model.loss, "metrics": [],
+                  "loss_weights": getattr(getattr(model, "_compile_config", None), "config", {}).get("loss_weights")}
     loss = config.get("loss")
     return CompileInfo(
         optimizer=optimizer_name(config.get("optimizer")),
         loss=tuple(loss_name(item) for item in _leaves(loss)),
         metrics=tuple(metric_name(item) for item in _leaves(config.get("metrics"))),
         loss_by_output=_losses_by_output(loss, output_names),
+        loss_weights_by_output=_weights_by_output(config.get("loss_weights"), output_names, loss),
     )
 
 

@@ -62,6 +62,9 @@ class CompileInfo:
     """Metric names, for example `("accuracy",)`."""
     loss_by_output: tuple[tuple[str, str], ...] = ()
     """Pairs (output name, loss name); one loss given for a model with several outputs applies to each."""
+    loss_weights_by_output: tuple[tuple[str, float], ...] = ()
+    """Pairs (output name, loss weight) as `compile(loss_weights=...)` gave them; empty when it gave none, and
+    Keras then counts each output's loss with weight 1.0."""
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,34 @@ def test_a_model_argument_comes_back_trained():
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
+def two_outputs():
+    features = keras.Input(shape=(3,), name="features")
+    hidden = layers.Dense(4, activation="relu")(features)
+    return keras.Model(features, [layers.Dense(1, activation="sigmoid", name="passed")(hidden),
+                                  layers.Dense(1, name="grade")(hidden)])
+
+
+@pytest.mark.parametrize("settings", [
+    {"loss": {"passed": "bce", "grade": "mse"}, "loss_weights": {"passed": 1.0, "grade": 0.5}},
+    {"loss": [keras.losses.BinaryCrossentropy(), "mean_squared_error"], "loss_weights": [1.0, 0.5]},
+], ids=["dicts", "lists-and-objects"])
+def test_per_output_losses_and_loss_weights_come_back_with_a_compiled_argument(settings):
+    """Does a function that compiles the model it is given, with a loss and a weight per output, leave the grader's
+    copy compiled with the same losses and weights, so that its total loss is the weighted sum?"""
+    from autograder.describe import describe
+
+    model = two_outputs()
+    namespace = {"compile_two": lambda m: m.compile(optimizer="adam", **settings) or m}
+    got = judge.RemoteFunction("compile_two", judge.LocalConnection(namespace))(model)
+    assert got is model
+    info = describe(got).compile
+    assert dict(info.loss_by_output) == {"passed": "binary_crossentropy", "grade": "mean_squared_error"}
+    assert dict(info.loss_weights_by_output) == {"passed": 1.0, "grade": 0.5}
+    x, y = np.ones((4, 3), dtype="float32"), {"passed": np.ones((4, 1)), "grade": np.full((4, 1), 3.0)}
+    scores = got.evaluate(x, y, verbose=0, return_dict=True)
+    assert scores["loss"] == pytest.approx(scores["passed_loss"] + 0.5 * scores["grade_loss"], rel=1e-4)
+
+
 def test_errors_come_back_as_safe_exceptions():
     """Does a student's ValueError come back as ValueError, an unknown error as RuntimeError, a missing name as NameError?"""
     class Odd(Exception):

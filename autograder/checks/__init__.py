@@ -6,12 +6,14 @@ Run them coarse to fine, as the lessons' test cells do: is it a model, which API
 __tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
 
 from ._model import assert_is_model
+from .branches import assert_joined_by_concatenation, assert_own_branch
 from .compile import assert_compiled
 from .equivalence import assert_reuses_layers, assert_same_layers_in_order, assert_same_predictions
 from .graph import assert_depends_on, assert_shared_layer
 from .io_names import assert_input_names, assert_output_names
 from .kind import assert_functional, assert_sequential
 from .layers import assert_layers, effective_layers
+from .output_losses import assert_loss_weights, assert_output_losses
 from .outputs import assert_output_activation
 from .params import assert_param_count
 from .predictions import assert_predictions
@@ -47,4 +49,8 @@ __all__ = [
     "assert_verdicts",
     "Refusal",
     "assert_refusals",
+    "assert_own_branch",
+    "assert_joined_by_concatenation",
+    "assert_output_losses",
+    "assert_loss_weights",
 ]

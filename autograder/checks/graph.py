@@ -58,9 +58,9 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
     shared = [layer for layer in desc.layers if layer.calls > 1]
     if not shared:
         raise AssertionError(
-            "No layer in your model is used more than once, so no weights are shared. Create the layer once, "
-            "for example `encoder = layers.Dense(16, activation='relu')`, and call that same object on each input: "
-            "`encoder(exam_a)` and `encoder(exam_b)`."
+            "No layer in your model is used more than once, so no parameters are shared. Create the layer once, keep "
+            "it in a variable, and call that same object on each input: writing `layers.Dense(...)` twice makes two "
+            "layers, with two sets of parameters."
         )
     if inputs:
         layers = {name: find_tensor(desc.inputs, name, "input").layer for name in inputs}
@@ -76,7 +76,7 @@ def assert_shared_layer(model: Any, inputs: Sequence[str] = ()) -> None:
             raise AssertionError(
                 f"Your model reuses {on_all[0].name!r}, but each call of it sees the inputs {names} already joined, "
                 "so nothing is shared between them. Call the same layer object on each input on its own, before "
-                "you join them: `encoder(exam_a)` and `encoder(exam_b)`."
+                "you join them."
             )
 
 

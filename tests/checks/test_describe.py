@@ -308,3 +308,51 @@ def test_an_operation_on_tensors_is_a_node_of_the_graph(add):
     assert [layer.class_name for layer in desc.layers] == ["Dense", "Dense", "Add", "Dense"]
     assert {source for source, target in desc.edges if target == node.name} == {"features", desc.layers[1].name}
     assert node.params == 0 and node.output_shape == (None, 5) and node.call_inputs == (("features",),)
+
+
+def test_an_operation_between_layers_is_a_node_of_the_graph():
+    """Is an operation called on tensors (`keras.ops.abs`) described as a node with its edges, so that the graph
+    and the shared encoder before it stay visible?"""
+    exam_a, exam_b = models.exam_pair()
+    encoder = layers.Dense(4, activation="relu", name="encoder")
+    distance = keras.ops.abs(layers.subtract([encoder(exam_a), encoder(exam_b)]))
+    model = keras.Model([exam_a, exam_b], layers.Dense(1, activation="sigmoid", name="same")(distance))
+    desc = describe(model)
+    node = next(layer for layer in desc.layers if layer.class_name == "Absolute")
+    assert node.params == 0 and node.call_inputs == (("exam_a", "exam_b"),)
+    assert {("subtract", node.name), (node.name, "same")} <= set(desc.edges)
+    assert desc.shared == ("encoder",)
+
+
+@pytest.mark.parametrize(
+    "loss, weights, expected",
+    [
+        ({"passed": "bce", "grade": "mse"}, {"grade": 0.5, "passed": 1.0}, {"grade": 0.5, "passed": 1.0}),
+        ({"passed": "bce", "grade": "mse"}, [1, 0.5], {"passed": 1.0, "grade": 0.5}),
+        (["bce", "mse"], [1, 0.5], {"passed": 1.0, "grade": 0.5}),
+        (["bce", "mse"], None, {}),
+    ],
+    ids=["dicts", "dict-losses-list-weights", "lists", "none"],
+)
+def test_loss_weights_are_paired_with_their_outputs(loss, weights, expected):
+    """Are loss weights given as a dict by name or a list in output order read per output, and none as none?"""
+    model = models.compiled(models.two_heads(), optimizer="adam", loss=loss, loss_weights=weights)
+    assert dict(describe(model).compile.loss_weights_by_output) == expected
+
+
+def test_a_dict_of_weights_beside_a_list_of_losses_is_read_as_keras_reads_it():
+    """With the losses as a list, does a dict of weights go to the outputs in the alphabetical order of its keys, as
+    Keras applies it (so `{"passed": 1.0, "grade": 0.5}` weighs `passed`, the first output, 0.5)?"""
+    model = models.compiled(models.two_heads(), optimizer="adam", loss=["bce", "mse"],
+                            loss_weights={"passed": 1.0, "grade": 0.5})
+    assert dict(describe(model).compile.loss_weights_by_output) == {"passed": 0.5, "grade": 1.0}
+    x, y = np.ones((4, 5)), np.ones((4, 3))
+    scores = model.evaluate([x, y], {"passed": np.ones((4, 1)), "grade": np.full((4, 1), 9.0)}, verbose=0,
+                            return_dict=True)
+    assert scores["loss"] == pytest.approx(0.5 * scores["passed_loss"] + scores["grade_loss"], rel=1e-4)
+
+
+def test_loss_weights_follow_keras_order_for_dict_outputs():
+    """With dict outputs, does a list of weights go to the outputs in Keras's own (sorted) order?"""
+    model = models.compiled(models.two_heads_dict(), optimizer="adam", loss=["mse", "bce"], loss_weights=[0.5, 1])
+    assert dict(describe(model).compile.loss_weights_by_output) == {"grade": 0.5, "passed": 1.0}

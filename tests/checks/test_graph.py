@@ -96,7 +96,7 @@ def test_a_layer_called_twice_on_one_side_passes_when_no_inputs_are_named():
 
 
 NOT_SHARED_MESSAGE = models.message(
-    "No layer in your model is used more than once, so no weights are shared.",
+    "No layer in your model is used more than once, so no parameters are shared.",
     "Create the layer once", "call that same object on each input",
 )
 
