@@ -69,6 +69,6 @@ def assert_beats_baseline(model: Any, x: Any, y: Any, margin: float = 0.15, name
         raise AssertionError(
             f"After {name} the model scores {accuracy:.2f} on the exam; it should reach {target:.2f} (the baseline, "
             f"{baseline:.2f}, plus {margin:.2f}). It has not studied enough yet: give it more updates of its "
-            "weights, with more passes over the practice exams (epochs) or more steps in each pass (smaller batches)."
+            "parameters, with more passes over the practice exams (epochs) or more steps in each pass (smaller batches)."
         )
     return accuracy

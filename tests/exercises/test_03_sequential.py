@@ -172,7 +172,7 @@ MUTANTS = {
     ),
     "train like the first try": (
         {"train_for_exam": TRAIN_WITH.format("epochs=2, batch_size=100")},
-        {"train_for_exam_beats_baseline": "It has not studied enough yet: give it more updates of its weights"},
+        {"train_for_exam_beats_baseline": "It has not studied enough yet: give it more updates of its parameters"},
     ),
     "train without returning history": (
         {"train_for_exam": "def train_for_exam(model, x, y):\n    model.fit(x, y, epochs=15, batch_size=8, verbose=0)\n"},
