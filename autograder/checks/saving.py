@@ -43,7 +43,8 @@ def assert_saves_and_reloads(function: Any, model: Any, path: str, x: Any) -> No
     Args:
         function: the learner's `save_and_reload`.
         model: a built model.
-        path: where the file should go, ending in `.keras`; a file already there is removed first.
+        path: where the file should go, ending in `.keras`; a file already there is removed first, and the file
+            the function wrote is removed once every check has passed (a failing one leaves it, to look at).
         x: a batch of inputs for `model`.
     """
     __tracebackhide__ = True
@@ -88,3 +89,4 @@ def assert_saves_and_reloads(function: Any, model: Any, path: str, x: Any) -> No
             f"The file at {path!r} holds a model that predicts differently from the one given to {name}: "
             "save the model you were given."
         )
+    os.remove(path)
