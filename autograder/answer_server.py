@@ -3,7 +3,8 @@
 While grading, a last cell added to the student's notebook runs `serve()`. The grader (`judge.py`) connects
 over a Unix socket in the kernel's scratch folder and sends calls such as `build_sequential_model(8)`; this side
 calls the student's function and sends back the result as data (`wire.py`), with the new state of any model it
-was given (weights, compile settings). Nothing here decides a grade: everything it sends is checked by the grader.
+was given (weights, compile settings, `trainable` flags), and the files it wrote at the paths it was given. Nothing
+here decides a grade: everything it sends is checked by the grader.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import os
 import socket
 from typing import Any
 
-from .wire import Decoder, Encoder, WireError, model_to_bytes, receive, send
+from .wire import (
+    Decoder, Encoder, WireError, apply_trainable_flags, model_to_bytes, receive, returned_files, send, trainable_flags,
+)
 
 SERVE_CELL = "import autograder.answer_server as _kmw_answers\n_kmw_answers.serve({path!r})"
 """The cell the grader adds at the end of a notebook (`path`: the socket's path)."""
@@ -30,13 +33,15 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
 
     Args:
         namespace: the notebook's variables.
-        header: `{"op": "call", "name": ..., "args": [...], "kwargs": {...}}`, values as `wire` trees.
+        header: `{"op": "call", "name": ..., "args": [...], "kwargs": {...}}`, values as `wire` trees, and
+            optionally `arg_trainable`, the `trainable` flags of each model argument (`wire.trainable_flags`).
         blobs: the binary parts of the arguments.
 
     Returns:
-        The reply: `status` `ok` with the `result` and the `arg_models` (new state of each model argument),
-        `raised` with the error's `type`, the `kinds` it is (its classes' names, most specific first) and `message`,
-        or `missing` when the name is not defined.
+        The reply: `status` `ok` with the `result`, the `arg_models` and `arg_trainable` (new state of each model
+        argument) and the `files` written at path arguments (`wire.returned_files`), `raised` with the error's
+        `type`, the `kinds` it is (its classes' names, most specific first) and `message`, or `missing` when the
+        name is not defined.
     """
     if header.get("op") != "call" or not isinstance(header.get("name"), str):
         return {"status": "bad_request"}, {}
@@ -50,6 +55,9 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
     except WireError as error:
         return {"status": "bad_request", "message": str(error)}, {}
     known = models_in(args, kwargs)
+    sent_flags = header.get("arg_trainable")
+    for model, flags in zip(known, sent_flags if isinstance(sent_flags, list) else []):
+        apply_trainable_flags(model, flags)
     try:
         result = namespace[name](*args, **kwargs)
     except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
@@ -63,7 +71,9 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
             state.append(encoder.add_blob(model_to_bytes(model)))
         except Exception:  # noqa: BLE001 (a model that cannot be saved keeps the grader's copy)
             state.append(None)
-    return {"status": "ok", "result": node, "arg_models": state}, encoder.blobs
+    files = returned_files([*args, *kwargs.values()], encoder)
+    flags = [trainable_flags(model) for model in known]
+    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files}, encoder.blobs
 
 
 def _user_namespace() -> dict:

@@ -8,6 +8,10 @@ student defines (`build_sequential_model`, ...) is a `RemoteFunction`. Calling o
 (`answer_server.py`) to call the student's function, and brings back the result as data (`wire.py`): a model
 arrives as its `.keras` file, so the checks inspect a real model built here, with untouched Keras.
 
+The tests run in a folder of the judge's own, holding the instructor's data files, as the kernel's do in the
+notebook's folder. A file the student's function writes at a relative path it was given (`save_and_reload(model,
+"exam.keras")`) comes back with the result and is written at the same path there, so that a test can look for it.
+
 A test cell's grade is the lower of the two verdicts: the kernel's (what stock nbgrader gives) and this one.
 """
 
@@ -29,7 +33,10 @@ from typing import Any, Protocol
 from .answer_server import handle, models_in
 from .notebook_cells import error_message, is_answer_cell, is_readonly_setup, is_test_cell, nbgrader_meta
 from .results import TestResult
-from .wire import SAFE_ERRORS, Decoder, Encoder, WireError, model_from_bytes, receive, send
+from .wire import (
+    SAFE_ERRORS, Decoder, Encoder, WireError, apply_trainable_flags, model_from_bytes, receive, send, trainable_flags,
+    write_returned_files,
+)
 
 
 UNAVAILABLE = "The grader could not check this test outside your notebook"
@@ -159,9 +166,12 @@ class LocalConnection:
 class RemoteFunction:
     """Stands for a function the student defined: calling it calls the student's function in the kernel."""
 
-    def __init__(self, name: str, connection: Connection) -> None:
+    def __init__(self, name: str, connection: Connection, folder: Path | None = None) -> None:
+        """Stand for `name`, reached through `connection`; files it writes at path arguments come back into `folder`
+        (None: they are not written anywhere)."""
         self.__name__ = name
         self._connection = connection
+        self._folder = folder
 
     def __repr__(self) -> str:
         return f"<the student's {self.__name__}>"
@@ -172,6 +182,7 @@ class RemoteFunction:
         header = {
             "op": "call", "name": self.__name__,
             "args": [encoder.encode(a) for a in args], "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()},
+            "arg_trainable": [trainable_flags(model) for model in known],
         }
         reply, blobs = self._connection.request(header, encoder.blobs)
         status = reply.get("status")
@@ -187,6 +198,10 @@ class RemoteFunction:
             for model, blob in zip(known, reply.get("arg_models") or []):
                 if isinstance(blob, str) and blob in blobs:
                     update_model(model, model_from_bytes(blobs[blob]))
+            flags = reply.get("arg_trainable")
+            for model, state in zip(known, flags if isinstance(flags, list) else []):
+                apply_trainable_flags(model, state)
+            write_returned_files(self._folder, reply.get("files"), blobs, [*args, *kwargs.values()])
             return Decoder(blobs, known).decode(reply.get("result"))
         except WireError as error:
             raise JudgeUnavailable(f"the notebook's kernel sent something unreadable ({error})") from None
@@ -241,32 +256,53 @@ def prepare(plan: JudgePlan, connection: Connection | None = None) -> dict:
     return namespace
 
 
-def bind(plan: JudgePlan, namespace: dict, connection: Connection) -> None:
-    """Point the student's names in `namespace` at the student's kernel."""
+def bind(plan: JudgePlan, namespace: dict, connection: Connection, folder: Path | None = None) -> None:
+    """Point the student's names in `namespace` at the student's kernel (files they write come back into `folder`)."""
     for name in plan.names:
-        namespace[name] = RemoteFunction(name, connection)
+        namespace[name] = RemoteFunction(name, connection, folder)
+
+
+@contextlib.contextmanager
+def working_folder(plan: JudgePlan):
+    """A fresh folder holding the plan's data files, the current directory until the block ends (then deleted).
+
+    Test cells see the same relative paths there as in the notebook's folder. The judge's own process (a fork, or
+    the test suite) is the only one that works there; in a grading worker without a zygote it runs beside a thread
+    that waits on nbgrader and uses absolute paths only.
+    """
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="kmw-judge-tests-") as name:
+        folder = Path(name)
+        for file, content in plan.files.items():
+            (folder / file).write_bytes(content)
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(here)
 
 
 def run_tests(plan: JudgePlan, namespace: dict, connection: Connection) -> dict[str, TestResult]:
-    """Run each test cell in `namespace`; return each one's result.
+    """Run each test cell in `namespace`, in a folder of its own (`working_folder`); return each one's result.
 
     A test the judge could not finish because the kernel stopped answering fails with that reason.
     """
     results: dict[str, TestResult] = {}
     unavailable = ""
-    for test in plan.tests:
-        message = unavailable
-        if not message:
-            bind(plan, namespace, connection)
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    exec(compile(test.code, f"<{test.grade_id}>", "exec"), namespace)
-            except JudgeUnavailable as error:
-                unavailable = message = f"{UNAVAILABLE}: {error}"
-            except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
-                message = error_message(error)
-        results[test.grade_id] = TestResult(test.grade_id, not message, 0.0 if message else test.points,
-                                            test.points, message)
+    with working_folder(plan) as folder:
+        for test in plan.tests:
+            message = unavailable
+            if not message:
+                bind(plan, namespace, connection, folder)
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(test.code, f"<{test.grade_id}>", "exec"), namespace)
+                except JudgeUnavailable as error:
+                    unavailable = message = f"{UNAVAILABLE}: {error}"
+                except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
+                    message = error_message(error)
+            results[test.grade_id] = TestResult(test.grade_id, not message, 0.0 if message else test.points,
+                                                test.points, message)
     return results
 
 

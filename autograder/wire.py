@@ -20,10 +20,15 @@ import struct
 import tempfile
 import warnings
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 MAX_MESSAGE = 256 * 2**20
 """The largest message either side accepts, in bytes."""
+MAX_FILE = 32 * 2**20
+"""The largest file an answer may bring back with its result (see `returned_files`), in bytes."""
+MAX_FILES = 8
+"""The most files one call may bring back."""
 SAFE_ERRORS = {
     name: getattr(builtins, name)
     for name in (
@@ -78,6 +83,104 @@ def model_from_bytes(data: bytes) -> Any:
         with warnings.catch_warnings():  # e.g. an optimizer saved before its first step: nothing to report
             warnings.simplefilter("ignore")
             return keras.saving.load_model(path, compile=True, safe_mode=True)
+
+
+def layer_tree(model: Any) -> list[Any]:
+    """The model, then each of its layers, depth first (a model used as a layer is followed by its own layers).
+
+    Both sides walk a model this way, so that a list of `trainable` flags can travel as plain booleans: the
+    `.keras` format keeps each layer's flag, but not a `Sequential` model's own.
+    """
+    found = [model]
+    for layer in getattr(model, "layers", []):
+        found += layer_tree(layer) if isinstance(layer, _keras().Model) else [layer]
+    return found
+
+
+def trainable_flags(model: Any) -> list[bool]:
+    """The `trainable` flag of the model and of each layer in `layer_tree` order."""
+    return [bool(layer.trainable) for layer in layer_tree(model)]
+
+
+def apply_trainable_flags(model: Any, flags: Any) -> None:
+    """Set the flags `trainable_flags` read from the other side's copy; anything but a matching list changes nothing.
+
+    Parents come before their layers, so a model's own flag never overrides a layer's.
+    """
+    layers = layer_tree(model)
+    if not isinstance(flags, list) or len(flags) != len(layers) or not all(type(f) is bool for f in flags):
+        return
+    for layer, flag in zip(layers, flags):
+        if layer.trainable != flag:
+            layer.trainable = flag
+
+
+def safe_relative_path(value: Any) -> bool:
+    """Whether `value` names a file an answer may write for the grader: a relative path that stays in its folder.
+
+    A call's string arguments that pass this are where the kernel looks for files to bring back with the result
+    (`returned_files`), and the only places the grader writes them.
+    """
+    if not isinstance(value, str) or not value or len(value) > 255 or "\x00" in value or "\\" in value:
+        return False
+    path = PurePosixPath(value)
+    return not path.is_absolute() and ".." not in path.parts and path.name not in ("", ".")
+
+
+def returned_files(values: list, encoder: "Encoder") -> dict[str, str]:
+    """The files found at the path arguments `values`, after a call, as blobs of `encoder`: path -> blob name.
+
+    Only regular files (no links), each at most `MAX_FILE` bytes, at most `MAX_FILES` of them.
+    """
+    import stat
+
+    found: dict[str, str] = {}
+    for value in values:
+        if len(found) >= MAX_FILES or not safe_relative_path(value) or value in found:
+            continue
+        try:
+            info = os.lstat(value)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE:
+            continue
+        fd = os.open(value, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_FILE + 1)
+        if len(data) <= MAX_FILE:
+            found[value] = encoder.add_blob(data)
+    return found
+
+
+def write_returned_files(folder: Any, files: Any, blobs: dict[str, bytes], asked: list) -> list[str]:
+    """Write the files a call brought back into `folder`, each at the relative path it was asked for.
+
+    Nothing the kernel says is trusted: a file is written only at a path that was one of the call's own
+    arguments (`asked`) and passes `safe_relative_path`, within `folder`, through no link, and at most
+    `MAX_FILE` bytes. Anything else is skipped.
+
+    Returns:
+        The paths written.
+    """
+    from pathlib import Path
+
+    if folder is None or not isinstance(files, dict):
+        return []
+    root = os.path.realpath(folder)
+    written = []
+    for path, blob in list(files.items())[:MAX_FILES]:
+        if (path not in asked or not safe_relative_path(path) or not isinstance(blob, str) or blob not in blobs
+                or len(blobs[blob]) > MAX_FILE):
+            continue
+        target = Path(root) / path
+        if os.path.commonpath([os.path.realpath(target), root]) != root:  # through a link out of the folder
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blobs[blob])
+        written.append(path)
+    return written
 
 
 def _array_to_bytes(array: Any) -> bytes:

@@ -91,12 +91,16 @@ def run_exercises(
     A test fails, as in nbgrader, when it raises or writes to stderr (TensorFlow noise aside).
     """
     import os
+    import shutil
+    import tempfile
 
     reference = solutions(assignment)
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, TestResult] = {}
     cwd = os.getcwd()
-    os.chdir(SOURCE / assignment)
+    copy = tempfile.TemporaryDirectory(prefix="kmw-lesson-")  # a copy of the lesson folder: answers may write files
+    shutil.copytree(SOURCE / assignment, copy.name, dirs_exist_ok=True)
+    os.chdir(copy.name)
     try:
         for cell in source_notebook(assignment).cells:
             meta = nbgrader_meta(cell)
@@ -112,6 +116,7 @@ def run_exercises(
                 results[meta["grade_id"]] = _run_test(cell, namespace)
     finally:
         os.chdir(cwd)
+        copy.cleanup()
     if judged:
         outside = judge_exercises(assignment, namespace, results)
         disagree = {g: (results[g].message, outside[g].message) for g in results if results[g].passed != outside[g].passed}

@@ -197,7 +197,7 @@ def test_link_in_the_submission(tmp_path):
     ]
 
 
-# Each hostile line, put at the top of the build_sequential_model answer (cell 17), and what the doctor says.
+# Each hostile line, put at the top of the build_sequential_model answer, and what the doctor says.
 TAMPERING = [
     ("from autograder import checks\nchecks.assert_layers = lambda *args, **kwargs: None",
      "line 2: assigns autograder.checks.assert_layers, which changes what the tests use"),
@@ -242,8 +242,9 @@ def test_tampering_in_an_answer(tmp_path, code, message):
     nb = make_submission(LESSON, {ANSWER: code + "\n\n" + solutions(LESSON)[ANSWER]})
     findings = diagnose_submission(_folder(tmp_path, nb), LESSON)
     assert [f.kind for f in findings] and {f.kind for f in findings} == {"tampering"}
-    assert f"cell 17 ({ANSWER}), {message}" in [f.message for f in findings]
-    assert {(f.grade_id, f.cell) for f in findings} == {(ANSWER, 17)}
+    index = nb.cells.index(_cell(nb, ANSWER))  # the doctor counts cells from 0, as nbformat does
+    assert f"cell {index} ({ANSWER}), {message}" in [f.message for f in findings]
+    assert {(f.grade_id, f.cell) for f in findings} == {(ANSWER, index)}
 
 
 def test_tampering_in_a_cell_the_student_added(tmp_path):

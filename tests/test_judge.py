@@ -333,3 +333,110 @@ def test_a_judge_that_breaks_by_itself_leaves_nbgrader_scores_alone(tmp_path):
     checker.own_error = "KeyError: 'data'"
     scores = {"lesson": {"count_small": {"auto_score": 2.0, "needs_manual_grade": False}}}
     assert overrule(tmp_path, scores, [checker]) == [] and scores["lesson"]["count_small"]["auto_score"] == 2.0
+
+
+class KernelInFolder(judge.LocalConnection):
+    """A namespace standing in for the kernel, whose calls run in a folder of their own, as a real kernel's do."""
+
+    def __init__(self, namespace, folder):
+        super().__init__(namespace)
+        self.folder = folder
+
+    def request(self, header, blobs):
+        import os
+
+        here = os.getcwd()
+        os.chdir(self.folder)
+        try:
+            return super().request(header, blobs)
+        finally:
+            os.chdir(here)
+
+
+def _write(path, text="from the kernel"):
+    with open(path, "w") as handle:
+        handle.write(text)
+    return len(text)
+
+
+def test_a_file_written_at_a_path_argument_comes_back_into_the_judges_folder(tmp_path):
+    """Does a file the student's function writes at a relative path it was given exist at that path for the tests,
+    in the judge's own folder, and not in the folder the judge was started from?"""
+    import os
+
+    kernel = tmp_path / "kernel"
+    kernel.mkdir()
+    plan = judge.JudgePlan("lesson.ipynb", (), (judge.JudgedTest("saves", (
+        "import os\n"
+        "assert write('saved.txt') == 15\n"
+        "assert open('saved.txt').read() == 'from the kernel', os.listdir('.')\n"
+        "assert open('data.csv').read() == 'a,b'\n"
+        "assert os.getcwd() != START\n"), 1.0),), ("write",), {"data.csv": b"a,b"})
+    namespace = {"START": os.getcwd()}
+    results = judge.run_tests(plan, namespace, KernelInFolder({"write": _write}, kernel))
+    assert results["saves"].passed, results["saves"].message
+    assert (kernel / "saved.txt").read_text() == "from the kernel"
+    assert os.getcwd() == namespace["START"] and not os.path.exists("saved.txt")
+
+
+def test_a_kernel_sends_back_no_file_outside_its_folder_and_no_link(tmp_path):
+    """Does the kernel's side bring back only plain files at safe relative paths: no absolute path, no '..', no link?"""
+    import os
+
+    kernel = tmp_path / "kernel"
+    kernel.mkdir()
+    (tmp_path / "outside.txt").write_text("secret")
+    (kernel / "link.txt").symlink_to(tmp_path / "outside.txt")
+    (kernel / "plain.txt").write_text("plain")
+    here = os.getcwd()
+    os.chdir(kernel)
+    try:
+        reply, blobs = handle({"f": lambda *paths: None}, {"op": "call", "name": "f", "args": [
+            {"t": "py", "v": p} for p in ("plain.txt", "link.txt", "../outside.txt", str(tmp_path / "outside.txt"))]}, {})
+    finally:
+        os.chdir(here)
+    assert list(reply["files"]) == ["plain.txt"] and blobs[reply["files"]["plain.txt"]] == b"plain"
+
+
+def test_forged_files_are_written_only_where_the_call_asked_inside_the_judges_folder(tmp_path):
+    """Does the judge refuse files at paths the call was not given, absolute or '..' paths, links out of its folder,
+    and files above the size limit, writing nothing outside its folder?"""
+    folder = tmp_path / "judge"
+    folder.mkdir()
+    (folder / "out").symlink_to(tmp_path)
+    blobs = {"small": b"data", "large": b"x" * (wire.MAX_FILE + 1)}
+    files = {"asked.txt": "small", "not_asked.txt": "small", "../escape.txt": "small", "/tmp/kmw-abs.txt": "small",
+             "out/through_link.txt": "small", "sub/deeper.txt": "small", "large.txt": "large", "missing.txt": "nope"}
+    asked = ["asked.txt", "../escape.txt", "/tmp/kmw-abs.txt", "out/through_link.txt", "sub/deeper.txt", "large.txt",
+             "missing.txt"]
+    written = wire.write_returned_files(folder, files, blobs, asked)
+    assert sorted(written) == ["asked.txt", "sub/deeper.txt"]
+    assert (folder / "asked.txt").read_bytes() == b"data" and (folder / "sub" / "deeper.txt").read_bytes() == b"data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["judge"]
+    assert not (tmp_path.parent / "escape.txt").exists() and not __import__("os").path.exists("/tmp/kmw-abs.txt")
+    assert wire.write_returned_files(None, files, blobs, asked) == []
+
+
+def test_trainable_flags_survive_the_trip_both_ways():
+    """Does a function that freezes layers of the model it was given leave the grader's model frozen the same way,
+    the Sequential model's own flag included (which a .keras file does not keep)?"""
+    def freeze(model):
+        model.trainable = False
+        model.layers[-1].trainable = True
+        return model
+
+    model = tiny_model()
+    got = judge.RemoteFunction("freeze", judge.LocalConnection({"freeze": freeze}))(model)
+    assert got is model and wire.trainable_flags(model) == [False, False, True] and model.trainable_weights == []
+    model.trainable = True
+    model.layers[0].trainable = False
+    seen = judge.RemoteFunction("flags", judge.LocalConnection({"flags": wire.trainable_flags}))(model)
+    assert seen == [True, False, True]
+
+
+def test_forged_trainable_flags_of_the_wrong_shape_change_nothing():
+    """Are flags that do not match the model layer for layer, or are not booleans, ignored?"""
+    model = tiny_model()
+    for forged in ([False], [0, 0, 0], "False", [False, False, False, False]):
+        wire.apply_trainable_flags(model, forged)
+    assert wire.trainable_flags(model) == [True, True, True]

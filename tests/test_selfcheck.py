@@ -38,14 +38,14 @@ def test_check_reports_each_visible_test(checked):
     done, _, _ = checked
     assert "PASS  build_sequential_model_layers  (2/2 points)" in done.stdout
     assert "FAIL  build_multiclass_model_layers  (0/2 points)" in done.stdout
-    assert "4 of 5 visible tests pass: 6/8 points." in done.stdout
+    assert "9 of 10 visible tests pass: 13/15 points." in done.stdout
     assert "when_sequential_is_not_enough  (written answer" in done.stdout
 
 
 def test_check_shows_the_teaching_message(checked):
     """Does a failing test come with the message that names the fix?"""
     done, _, _ = checked
-    assert "Change its activation to 'softmax'" in done.stdout
+    assert "Your output layer applies 'sigmoid': each unit then gives a probability of its own" in done.stdout
     assert done.returncode == 1
 
 

@@ -21,6 +21,13 @@ from .refusals import Refusal, assert_refusals
 from .shapes import assert_input_shape, assert_input_shapes, assert_output_shape, assert_output_shapes
 from .skips import assert_flat_layers, assert_skip_connection
 from .verdicts import Case, assert_verdicts
+from .summary import assert_hidden_activation, assert_summary
+from .meaning import assert_output_meaning
+from .loss_choice import assert_compiled_for_output
+from .training import assert_beats_baseline, assert_history, exam_student
+from .extraction import assert_extracts, assert_refuses_unknown_layer
+from .freezing import assert_freezes_all_but_last, assert_training_moves_only_last
+from .saving import assert_saves_and_reloads
 
 __all__ = [
     "assert_is_model",
@@ -53,4 +60,16 @@ __all__ = [
     "assert_joined_by_concatenation",
     "assert_output_losses",
     "assert_loss_weights",
+    "assert_summary",
+    "assert_hidden_activation",
+    "assert_output_meaning",
+    "assert_compiled_for_output",
+    "exam_student",
+    "assert_history",
+    "assert_beats_baseline",
+    "assert_extracts",
+    "assert_refuses_unknown_layer",
+    "assert_freezes_all_but_last",
+    "assert_training_moves_only_last",
+    "assert_saves_and_reloads",
 ]

@@ -20,7 +20,8 @@ RIGHT = """def build_sequential_model(n_features):
     return model
 """
 WRONG = RIGHT.replace("Dense(8,", "Dense(32,")
-TEACHING = "Layer 2 should be Dense(8, activation='relu'); yours is Dense(32, activation='relu'). Change its units to 8."
+TEACHING = ("Layer 2 should read Dense (None, 8) 136 in the summary; yours reads Dense (None, 32) 544. "
+            "A Dense layer gives out one number per unit. Change its units to 8.")
 
 
 def _type_into(page, cell_id, text):

@@ -33,18 +33,18 @@ for name in dir(checks):
         setattr(checks, name, lambda *args, **kwargs: None)
 keras.Model.count_params = lambda self: (16 + 1) * 8 + 17 * 8 + 9
 '''
-# student id -> (notebook, expected autograded score out of 8, message expected in feedback)
+# student id -> (notebook, expected autograded score out of 15, message expected in feedback)
 SUBMISSIONS = {
-    "passes-all": (lambda: make_submission(LESSON), 8, None),
+    "passes-all": (lambda: make_submission(LESSON), 15, None),
     "untouched": (lambda: make_submission(LESSON, solve=False), 0, "NotImplementedError"),
-    "functional-model": (lambda: make_submission(LESSON, {"build_sequential_model": FUNCTIONAL}), 7, "is a Functional"),
+    "functional-model": (lambda: make_submission(LESSON, {"build_sequential_model": FUNCTIONAL}), 14, "is a Functional"),
     "wrong-units-and-loss": (
         lambda: make_submission(LESSON, {"build_sequential_model": WRONG_UNITS, "compile_for_exam": MSE}),
-        5, "Change its units to 8",
+        12, "Change its units to 8",
     ),
     "disarms-the-checks": (
         lambda: make_submission(LESSON, {"build_sequential_model": DISARMS, "compile_for_exam": MSE}),
-        5, "Checked again outside your notebook, this test failed: Layer 2 should be Dense(8, activation='relu')",
+        12, "Checked again outside your notebook, this test failed: Layer 2 should read Dense (None, 8) 136",
     ),
 }
 
@@ -83,10 +83,10 @@ def test_the_batch_finishes_and_writes_grades(graded):
 
 @pytest.mark.parametrize("student", SUBMISSIONS)
 def test_each_submission_gets_the_expected_score(graded, student):
-    """Does each submission get the points its answers deserve (out of 8 autograded, 10 in all)?"""
+    """Does each submission get the points its answers deserve (out of 15 autograded, 17 in all)?"""
     workspace, _, _, _ = graded
     row = _rows(workspace / "grades.csv")[student]
-    assert (float(row["score"]), float(row["max_score"]), row["status"]) == (SUBMISSIONS[student][1], 10, "graded")
+    assert (float(row["score"]), float(row["max_score"]), row["status"]) == (SUBMISSIONS[student][1], 17, "graded")
 
 
 def test_a_broken_file_scores_zero_with_a_reason(graded):
@@ -163,7 +163,7 @@ def test_checks_disarmed_in_the_kernel_are_overruled_outside_it(graded):
     # nbgrader, like stock serial nbgrader, passed these in the kernel: the judge overruled exactly them.
     overruled = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] overruled"))
     assert overruled == ["build_sequential_model_layers", "compile_for_exam_settings"]
-    assert float(_rows(workspace / "grades.csv")["disarms-the-checks"]["score"]) == 5
+    assert float(_rows(workspace / "grades.csv")["disarms-the-checks"]["score"]) == 12
 
 
 def test_grading_again_resumes_and_agrees(graded):
