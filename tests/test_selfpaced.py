@@ -225,17 +225,7 @@ def test_every_exercise_has_three_hints(lesson):
     assert all(len(h) == 3 and all(text.strip() for text in h) for h in hints.values()), f"{lesson}/hints.json"
 
 
-# Lessons 03-05 are being rewritten by other helpers for issue 12; until their branches are merged, their hints hold
-# these solution lines. The marks are strict: they go once the lesson is fixed.
-HINTS_GIVING_AWAY = {
-    "03_sequential": "a build_sequential_model hint holds `keras.Input(shape=(n_features,))`",
-}
-
-
-@pytest.mark.parametrize("lesson", [
-    pytest.param(lesson, marks=pytest.mark.xfail(strict=True, reason=HINTS_GIVING_AWAY[lesson]))
-    if lesson in HINTS_GIVING_AWAY else lesson for lesson in LESSONS
-])
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_hint_gives_away_a_solution(lesson):
     """Does no hint hold a line of a reference solution, or the value such a line computes, whatever its spacing?"""
     from harness import fragments_in, solution_fragments, solution_regions

@@ -9,8 +9,8 @@ from typing import Any
 from ._model import describe_model
 
 HOW_SEQUENTIAL = (
-    "Build it the Sequential way: create `model = keras.Sequential()`, then add each layer with `model.add(...)` "
-    "(or pass them as a list to `keras.Sequential([...])`)."
+    "Build it the Sequential way: create an empty `keras.Sequential` model, then add each layer in order with "
+    "its `add()` method (or pass them all as a list when you create it)."
 )
 HOW_FUNCTIONAL = (
     "Build it the Functional way: create the inputs with `keras.Input(...)`, call each layer on a tensor, "

@@ -1,4 +1,4 @@
-"""Check of a model's total number of weights (parameters)."""
+"""Check of a model's total number of parameters (weights and biases)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .shapes import require_known_inputs
 
 
 def assert_param_count(model: Any, expected: int) -> None:
-    """Raise AssertionError unless the model has exactly `expected` weights.
+    """Raise AssertionError unless the model has exactly `expected` parameters.
 
     Args:
         model: the student's model.
@@ -22,6 +22,7 @@ def assert_param_count(model: Any, expected: int) -> None:
     if desc.params != expected:
         per_layer = ", ".join(f"{layer.name}: {layer.params}" for layer in desc.layers)
         raise AssertionError(
-            f"Your model should have {expected} weights (parameters); yours has {desc.params} ({per_layer}). "
-            "A Dense layer has (inputs + 1) x units weights; compare each layer in `model.summary()`."
+            f"Your model should have {expected} parameters; yours has {desc.params} ({per_layer}). "
+            "A Dense layer has a weight for each input and unit, and a bias for each unit: compare each layer's "
+            "Param # in `model.summary()`."
         )

@@ -33,10 +33,10 @@ def require_known_inputs(desc: ModelDescription, example: Sequence | None = None
             "`keras.Input(...)`, layers called on tensors, then `keras.Model(inputs, outputs)`."
         )
     if not desc.input_known:
-        start = _input_hint(example) if example else "keras.Input(shape=(n_features,))"
+        start = f"`{_input_hint(example)}`" if example else "`keras.Input`, given the shape of one example,"
         raise AssertionError(
             "Keras does not know your model's input shape yet, so its layers have no weights and nothing can be "
-            f"checked. Start the model with `{start}`, so that Keras builds it right away."
+            f"checked. Start the model with {start} so that Keras builds it right away."
         )
 
 

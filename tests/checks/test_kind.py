@@ -28,7 +28,7 @@ NOT_SEQUENTIAL = {
         models.reference_functional,
         models.message(
             "Your model is a Functional `keras.Model`", "not a `keras.Sequential`",
-            "The layers may be right", "create `model = keras.Sequential()`, then add each layer with `model.add(...)`",
+            "The layers may be right", "create an empty `keras.Sequential` model, then add each layer in order",
         ),
     ),
     "subclassed": (

@@ -36,20 +36,20 @@ MUTANTS = {
     "wrong-units": (
         lambda: models.stack(layers.Dense(32, activation="relu"), layers.Dense(8, activation="relu"),
                              layers.Dense(1, activation="sigmoid")),
-        models.message("Your model should have 289 weights (parameters); yours has 561 (dense",
-                       "A Dense layer has (inputs + 1) x units weights", "`model.summary()`"),
+        models.message("Your model should have 289 parameters; yours has 561 (dense",
+                       "a weight for each input and unit, and a bias for each unit", "`model.summary()`"),
     ),
     "missing-layer": (
         lambda: models.stack(layers.Dense(16, activation="relu"), layers.Dense(1, activation="sigmoid")),
-        models.message("should have 289 weights (parameters); yours has 161 (", ": 144, ", ": 17)"),
+        models.message("should have 289 parameters; yours has 161 (", ": 144, ", ": 17)"),
     ),
     "wrong-input": (
         lambda: models.reference_sequential(n_features=5),
-        models.message("should have 289 weights (parameters); yours has 241"),
+        models.message("should have 289 parameters; yours has 241"),
     ),
     "unknown-input": (
         models.unknown_input,
-        models.message("Keras does not know your model's input shape yet", "keras.Input("),
+        models.message("Keras does not know your model's input shape yet", "`keras.Input`"),
     ),
     "none": (lambda: None, models.message("returned None instead of a model")),
 }

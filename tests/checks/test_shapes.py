@@ -108,7 +108,7 @@ WRONG_OUTPUTS = {
     ),
     "unknown-input": (
         models.unknown_input,
-        models.message("Keras does not know your model's input shape yet", "`keras.Input(shape=(n_features,))`"),
+        models.message("Keras does not know your model's input shape yet", "`keras.Input`, given the shape of one example,"),
     ),
     "subclassed": (models.subclassed, _subclassed_error()),
 }

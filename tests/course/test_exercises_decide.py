@@ -18,28 +18,6 @@ from autograder.notebook_cells import is_answer_cell, is_manual_answer, is_test_
 
 LESSONS = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb"))
 
-# Lessons 03, 04 and 05 are being rewritten by other helpers for issue 12 in parallel. Until their branches are
-# merged, these guards fail on them for the reasons below; the marks are strict, so they go once the lesson is fixed.
-KNOWN_FAILURES = {
-    "demo": {
-        "03_sequential": "build_sequential_model restates the first Sequential demo with n_features for 8",
-    },
-    "prose": {},
-    "tests": {},
-    "messages": {
-        "03_sequential": "checks.kind says `model = keras.Sequential()` and checks.shapes "
-                         "`keras.Input(shape=(n_features,))`, lines of build_sequential_model and build_multiclass_model",
-    },
-}
-
-
-def lessons(guard: str) -> list:
-    """Every lesson, those known to fail `guard` marked as strict expected failures."""
-    known = KNOWN_FAILURES[guard]
-    return [pytest.param(lesson, marks=pytest.mark.xfail(strict=True, reason=known[lesson])) if lesson in known
-            else lesson for lesson in LESSONS]
-
-
 def fragments_by_exercise(lesson: str) -> dict[str, set[str]]:
     """Each exercise's solution fragments."""
     return {grade_id: set().union(*(solution_fragments(code) for code in codes))
@@ -57,7 +35,7 @@ def demo_cells(lesson: str) -> list:
             if c.cell_type == "code" and not is_answer_cell(c) and not is_test_cell(c)]
 
 
-@pytest.mark.parametrize("lesson", lessons("demo"))
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_demo_cell_copies_a_solution(lesson):
     """Does no exercise stand, line for line, in the student's demo cells (half or more of its long lines)?"""
     shown = {squeeze(line) for cell in demo_cells(lesson) for line in cell.source.splitlines()}
@@ -70,7 +48,7 @@ def test_no_demo_cell_copies_a_solution(lesson):
     assert not copies, f"{lesson}: these exercises are copies of demo cells: {copies}"
 
 
-@pytest.mark.parametrize("lesson", lessons("prose"))
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_prompt_or_explanation_holds_a_solution_line(lesson):
     """Does no Markdown cell of the student's notebook (prompts, explanations, summaries) hold a solution line?"""
     found = {}
@@ -82,7 +60,7 @@ def test_no_prompt_or_explanation_holds_a_solution_line(lesson):
     assert not found, f"{lesson}: prose holds solution lines: {found}"
 
 
-@pytest.mark.parametrize("lesson", lessons("tests"))
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_visible_test_holds_a_solution_line(lesson):
     """Does no visible test cell, its messages included, hold a line of a solution?"""
     found = {}
@@ -124,7 +102,7 @@ def messages_of(path: Path) -> str:
                     if isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
-@pytest.mark.parametrize("lesson", lessons("messages"))
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_message_of_a_check_holds_a_solution_line(lesson):
     """Do the checks that the visible tests call hold no line of the lesson's solutions in their messages?"""
     modules = set().union(*(checker_modules(c.source) for c in released_notebook(lesson).cells if is_test_cell(c)))
