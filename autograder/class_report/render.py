@@ -8,6 +8,7 @@ import io
 import textwrap
 from pathlib import Path
 
+from .messages import group_messages
 from .model import ClassReport, TestSummary
 
 LABEL_WIDTH = 46
@@ -54,7 +55,7 @@ def histogram_png(report: ClassReport) -> bytes:
     if any(b.failed for b in bins):
         axes.bar(middles, [b.failed for b in bins], width=width, bottom=[b.graded for b in bins], color=FAILED,
                  hatch="//", label="could not be graded (0)")
-        axes.legend(frameon=False)
+        figure.legend(loc="outside upper right", frameon=False, ncols=2)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(bins), 21)))
     axes.set_xlim(bins[0].low, bins[-1].high)
@@ -167,10 +168,14 @@ def render_html(report: ClassReport, histogram: bytes, pass_rates: bytes) -> str
 
     parts.append(f"<h2 id='failed'>Could not be graded ({failed})</h2>")
     if report.failed:
+        groups, _, _ = group_messages([f.reason for f in report.failed], top=len(report.failed))
+        reasons = "".join(f"<tr><td class='count'>{g.students}</td><td>{e(_cut(g.message))}</td></tr>" for g in groups)
         rows = "".join(f"<tr><td>{e(f.student_id)}</td><td>{e(_cut(f.reason))}</td><td><code>{e(f.log)}</code></td></tr>"
                        for f in report.failed)
-        parts.append(f"<p class='muted'>They score 0. Logs are in the grading folder.</p><table><tr><th>student</th>"
-                     f"<th>reason</th><th>log</th></tr>{rows}</table>")
+        parts.append(f"<p class='muted'>They score 0; their logs are in the grading folder. Reasons that differ only "
+                     f"in numbers count as one.</p><table><tr><th>students</th><th>reason</th></tr>{reasons}</table>"
+                     f"<details{' open' * (failed <= 10)}><summary>each student</summary><table><tr><th>student"
+                     f"</th><th>reason</th><th>log</th></tr>{rows}</table></details>")
     else:
         parts.append("<p>Every submission was graded.</p>")
 
