@@ -76,6 +76,18 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .class_report import ReportError, make_report
+
+    try:
+        page = make_report(args.assignment, Path(args.workspace))
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Class report: {page}")
+    return 0
+
+
 def _register(args: argparse.Namespace) -> int:
     from .course import register_lessons
 
@@ -135,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
                         help="folder with submitted/<student_id>/<assignment>/ (default: %(default)s)")
     doctor.set_defaults(run=_doctor)
+
+    report = commands.add_parser("report", help="write a class report with plots: scores, each test's pass rate, "
+                                                "common failure messages (instructors)")
+    report.add_argument("assignment", help="assignment id, for example 03_sequential")
+    report.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
+                        help="the grading folder; the report goes to its report/ folder (default: %(default)s)")
+    report.set_defaults(run=_report)
 
     register = commands.add_parser(
         "register", help="put every lesson the gradebook does not know yet into it, so that the formgrader lists "

@@ -123,6 +123,18 @@ def test_stock_export_agrees_with_grades_csv(graded):
     assert {s: exported[s] for s in ours} == ours
 
 
+def test_the_class_report_counts_what_grading_wrote(graded):
+    """Does the class report read the real grading output: who failed to grade, each test's passes and messages?"""
+    from autograder.class_report import build_report
+
+    report = build_report(LESSON, graded[0])
+    assert (report.submissions, report.graded, [f.student_id for f in report.failed]) == (6, 5, ["broken-json"])
+    layers = {t.grade_id: t for t in report.tests}["build_sequential_model_layers"]
+    assert (layers.passed, layers.graded, sum(g.students for g in layers.messages)) == (2, 5, 3)
+    assert any(g.message.startswith("Checked again outside your notebook") for g in layers.messages)
+    assert report.waiting == 4  # the written answer of everyone who typed one in
+
+
 def test_nothing_is_written_into_the_repository(graded):
     """Does grading in a workspace leave every file of source/ and course/ as it was?"""
     *_, course_files = graded
