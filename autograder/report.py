@@ -20,7 +20,7 @@ def format_check(check: NotebookCheck) -> str:
         if test.message:
             lines.append(f"      {test.message}")
     for grade_id in check.manual:
-        lines.append(f"----  {grade_id}  (written answer: your instructor grades it)")
+        lines.append(f"----  {grade_id}  (written answer: your instructor marks it)")
     passed = sum(t.passed for t in check.tests)
     lines += ["", f"{passed} of {len(check.tests)} visible tests pass: {check.points:g}/{check.max_points:g} points."]
     if check.tests and passed == len(check.tests):

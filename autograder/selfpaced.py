@@ -313,7 +313,7 @@ def format_check(result: ExerciseCheck, hints_available: bool = False) -> str:
     """What `check` says, as plain text."""
     name = result.exercise
     if result.written:
-        return f'{WRITTEN_MARK} "{name}" is a written answer: your instructor grades it by hand. Nothing to check here.'
+        return f'{WRITTEN_MARK} "{name}" is a written answer: your instructor marks it by hand. Nothing to check here.'
     if not result.tests:
         return f'{WRITTEN_MARK} "{name}" has no visible tests in this notebook.'
     count = len(result.tests)
@@ -369,7 +369,7 @@ def format_progress(results: tuple[ExerciseCheck, ...], notebook: str) -> str:
     lines = [f"Your progress in {notebook} (visible tests):"]
     for result in results:
         if result.written:
-            lines.append(f"  {WRITTEN_MARK} {result.exercise}: written answer, graded by your instructor")
+            lines.append(f"  {WRITTEN_MARK} {result.exercise}: written answer, marked by your instructor")
         elif result.passed:
             lines.append(f"  {PASS_MARK} {result.exercise}: passes")
         else:

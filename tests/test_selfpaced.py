@@ -133,9 +133,9 @@ def test_an_unknown_exercise_names_the_closest_one(lesson):
 
 
 def test_a_written_answer_is_left_to_the_instructor(lesson):
-    """Does checking a written answer say that the instructor grades it?"""
+    """Does checking a written answer say that the instructor marks it?"""
     result = selfpaced.run_check("why", _ns(), lesson)
-    assert result.written and "your instructor grades it" in selfpaced.format_check(result)
+    assert result.written and "your instructor marks it" in selfpaced.format_check(result)
 
 
 def test_hints_come_one_at_a_time_then_stay_on_the_last(lesson):
