@@ -12,7 +12,7 @@ c = get_config()  # noqa: F821 (nbgrader provides it)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ROOT)
-from autograder.quiet import NOISE_PATTERN  # noqa: E402
+from autograder.notebook.quiet import NOISE_PATTERN  # noqa: E402
 
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.course_id = "keras-model-wars"
@@ -41,7 +41,7 @@ c.IgnorePattern.enabled = True
 
 # Keep at most this much of a notebook's output while it runs (stock nbgrader keeps all of it until the end).
 c.Autograde.autograde_preprocessors = [
-    "autograder.bounded_execute.BoundedExecute",
+    "autograder.grading.bounded_execute.BoundedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -49,16 +49,11 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.BoundedExecute.max_output_bytes = int(float(os.environ.get("KMW_MAX_OUTPUT_MB", "20")) * 2**20)
 
 # Feedback shows each hidden test's result and message, but not its code (stock nbgrader shows it all).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback.HideHiddenTests",
+    "autograder.grading.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-
-# While `python -m autograder grade` runs, each student's kernel has no network: it is reached over Unix sockets.
-if os.environ.get("KMW_IPC_PREFIX"):
-    c.Execute.kernel_manager_class = "autograder.ipc_kernel.IPCKernelManager"

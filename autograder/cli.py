@@ -8,13 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from .course import DEFAULT_WORKSPACE
-from .limits import Limits
+from autograder.isolation.limits import Limits
+from autograder.notebook.course import DEFAULT_WORKSPACE
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grade import FeedbackError, GradingError, grade_assignment
-    from .report import format_grade_line, format_summary, write_grades_csv
+    from autograder.grading.batch import grade_assignment
+    from autograder.grading.errors import FeedbackError, GradingError
+    from autograder.notebook.presentation import format_grade_line, format_summary, write_grades_csv
 
     workspace = Path(args.workspace)
     limits = Limits(
@@ -51,8 +52,9 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .report import format_check
-    from .selfcheck import NotebookError, check_notebook
+    from autograder.lesson.notebook_check import check_notebook
+    from autograder.notebook.presentation import format_check
+    from autograder.notebook.reading import NotebookError
 
     try:
         result = check_notebook(args.notebook, timeout=args.timeout)
@@ -64,8 +66,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .doctor import diagnose_workspace, format_report
-    from .selfcheck import NotebookError
+    from autograder.grading.doctor import diagnose_workspace, format_report
+    from autograder.notebook.reading import NotebookError
 
     try:
         results = diagnose_workspace(args.assignment, Path(args.workspace))
@@ -89,7 +91,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
-    from .course import register_lessons
+    from autograder.grading.register import register_lessons
 
     try:
         added = register_lessons(Path(args.workspace))

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from harness import make_submission, submit  # noqa: E402
 
-from autograder.course import run_nbgrader, tool_environment, workspace_flags  # noqa: E402
+from autograder.notebook.course import run_nbgrader, tool_environment, workspace_flags  # noqa: E402
 
 WRONG = {  # a few wrong answers, so that the class is not all full marks
     "03_sequential": {"build_sequential_model": "def build_sequential_model(n_features):\n    return None\n"},
@@ -44,7 +44,7 @@ def make_class(lesson: str, n: int, workspace: Path) -> None:
         submit(workspace, f"student-{i:03d}", lesson, make_submission(lesson, answers))
 
 
-GRADING = ("autograde", "autograder.zygote")
+GRADING = ("autograde", "autograder.isolation.zygote")
 """Arguments of a process that grades: stock `nbgrader autograde`, and a zygote."""
 
 

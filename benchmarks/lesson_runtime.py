@@ -2,7 +2,7 @@
 
 Issue 3 asks that a lesson run top to bottom in at most 30 s on a 2-core CPU machine. For each lesson this
 script runs the instructor notebook (`source/<lesson>/`, solutions in) in a fresh kernel, with the lesson
-folder as working directory and `autograder.course.tool_environment()` as environment, exactly as a learner's
+folder as working directory and `autograder.notebook.course.tool_environment()` as environment, exactly as a learner's
 "Restart and run all" would. As a baseline it runs, in a fresh kernel too, a notebook made of the lesson's
 set-up cell only (importing TensorFlow and Keras), so the ratio lesson/baseline says how much the lesson costs
 beyond starting a kernel and importing TensorFlow, whatever the speed of the machine.
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import RELEASE, SOURCE  # noqa: E402
+from autograder.notebook.course import RELEASE, SOURCE  # noqa: E402
 
 GOAL_SECONDS = 30.0
 """Issue 3: a lesson runs top to bottom in at most this many seconds on a 2-core CPU machine."""
@@ -109,7 +109,7 @@ def run_seconds(nb, cwd: Path, timeout: int = 120) -> float:
     """
     from nbclient import NotebookClient
 
-    from autograder.course import tool_environment
+    from autograder.notebook.course import tool_environment
 
     done = []
     client = NotebookClient(

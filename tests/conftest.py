@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.quiet import quiet_tensorflow
+from autograder.notebook.quiet import quiet_tensorflow
 
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 quiet_tensorflow()

@@ -1,7 +1,7 @@
 """A graded class made up for the report and export tests, with known answers, without running a notebook.
 
 It writes what `python -m autograder grade` leaves in a workspace: a real nbgrader gradebook (through nbgrader's
-own API and ORM classes, the way `grade.import_outcome` fills it), grades.csv (with `autograder.report`), the
+own API and ORM classes, the way `grade.import_outcome` fills it), grades.csv (with `autograder.notebook.presentation`), the
 autograded notebooks (the released notebook with each test cell's output set to pass or to fail with a message),
 and logs.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from harness import notebook_path, source_notebook
 
-from autograder.course import RELEASE, lessons
-from autograder.notebook_cells import is_test_cell, nbgrader_meta
-from autograder.report import write_grades_csv
-from autograder.results import StudentGrade
+from autograder.notebook.cells import is_test_cell, nbgrader_meta
+from autograder.notebook.course import RELEASE, lessons
+from autograder.notebook.presentation import write_grades_csv
+from autograder.notebook.results import StudentGrade
 
 warnings.filterwarnings("ignore", module=r"nbgrader\.api")
 
@@ -62,7 +62,7 @@ def register_assignment(gradebook, assignment: str) -> None:
             gradebook.update_or_create_solution_cell(meta["grade_id"], notebook, assignment)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def empty_gradebook() -> bytes:
     """A gradebook file holding every lesson and no student, made once per test run.
 
@@ -80,7 +80,7 @@ def empty_gradebook() -> bytes:
         return db.read_bytes()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tests_of(assignment: str) -> dict[str, float]:
     """The autograded test cells of a lesson: grade id -> points."""
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
@@ -177,7 +177,7 @@ def build_class(workspace: Path, assignment: str, outcomes: list[Outcome], regis
     write_grades_csv([_grade(o, assignment) for o in outcomes], workspace / "grades.csv")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def max_score_of(assignment: str) -> float:
     """Points available in a lesson, written answers included."""
     return sum(float(nbgrader_meta(c)["points"]) for c in source_notebook(assignment).cells

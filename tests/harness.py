@@ -11,16 +11,21 @@ import contextlib
 import functools
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import nbformat
 
-from autograder.course import RELEASE, ROOT, SOURCE
-from autograder.notebook_cells import (
-    error_message, is_answer_cell, is_noise, is_readonly_setup, is_test_cell, nbgrader_meta,
+from autograder.notebook.cells import (
+    error_message,
+    is_answer_cell,
+    is_noise,
+    is_readonly_setup,
+    is_test_cell,
+    nbgrader_meta,
 )
-from autograder.results import TestResult
+from autograder.notebook.course import RELEASE, ROOT, SOURCE
+from autograder.notebook.results import TestResult
 
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$\n?", re.M)
 
@@ -85,7 +90,7 @@ def run_exercises(
         assignment: the lesson folder.
         answers: code for some answer cells, by grade id; the others get the reference answer.
         only: run just the tests whose grade id starts with one of these exercise ids (default: all).
-        judged: also judge the answers as grading does, outside the "kernel" (`autograder.judge`, every value
+        judged: also judge the answers as grading does, outside the "kernel" (`autograder.judge.judging`, every value
             turned into bytes and back), and fail unless both verdicts agree on every test.
 
     A test fails, as in nbgrader, when it raises or writes to stderr (TensorFlow noise aside).
@@ -110,7 +115,7 @@ def run_exercises(
                 code = (answers or {}).get(meta["grade_id"], reference[meta["grade_id"]])
                 try:
                     exec(compile(code, f"<{meta['grade_id']}>", "exec"), namespace)
-                except Exception:  # a broken answer fails its tests, as in a notebook
+                except Exception:  # noqa: BLE001 (a broken answer fails its tests, as in a notebook)
                     pass
             elif is_test_cell(cell) and (only is None or meta["grade_id"].startswith(tuple(only))):
                 results[meta["grade_id"]] = _run_test(cell, namespace)
@@ -124,10 +129,10 @@ def run_exercises(
     return results
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _judge_plan(assignment: str):
     """The judge's plan for a lesson, read once per test session."""
-    from autograder import judge
+    from autograder.judge import judging as judge
 
     return judge.plan_for(notebook_path(SOURCE, assignment))
 
@@ -136,7 +141,7 @@ def judge_exercises(assignment: str, kernel: dict, tests: Iterable[str]) -> dict
     """Judge the answers defined in the namespace `kernel` the way grading does, for the named tests."""
     from dataclasses import replace
 
-    from autograder import judge
+    from autograder.judge import judging as judge
 
     whole, wanted = _judge_plan(assignment), set(tests)
     plan = replace(whole, tests=tuple(t for t in whole.tests if t.grade_id in wanted))

@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder.course import ROOT
+from autograder.notebook.course import ROOT
 
 SPEC = importlib.util.spec_from_file_location("lesson_runtime", ROOT / "benchmarks" / "lesson_runtime.py")
 lesson_runtime = sys.modules.setdefault("lesson_runtime", importlib.util.module_from_spec(SPEC))

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 from generated_class import NOT_DONE, Outcome, build_class
+from generated_class import tests_of as lesson_tests
 
 from autograder.class_report import build_report
 from autograder.class_report.messages import group_key
@@ -23,16 +24,17 @@ SHOWN_NOT_DONE = "Not done yet: replace `raise NotImplementedError()` in the exe
 TIMEOUT = "timed out after 300 s in the cell that defines train_for_exam"
 BROKEN = "03_sequential.ipynb is not a valid notebook (JSON error at line 1: Expecting value)."
 
-# profile -> (how many students, what each gets); scores out of 10 (8 autograded, 2 for the written answer)
+OTHERS = [t for t in lesson_tests(LESSON) if t not in (IS_SEQUENTIAL, LAYERS, MULTICLASS, COMPILE, TRAIN)]
+"""The lesson's later tests, which every graded student but the untouched ones passes."""
+# profile -> (how many students, what each gets); scores out of 17 (15 autograded, 2 for the written answer)
 PROFILES = {
-    "full-marks": (5, Outcome("", written=2.0)),                                            # 10
-    "waiting": (3, Outcome("", written=None)),                                             # 8, written waits
-    "units-32": (4, Outcome("", {LAYERS: ("AssertionError", UNITS.format(32))}, None)),    # 6, written waits
-    "units-16": (2, Outcome("", {LAYERS: ("AssertionError", UNITS.format(16))}, 1.0)),     # 7
-    "wrong-loss": (3, Outcome("", {COMPILE: ("AssertionError", LOSS)}, 2.0)),               # 9
-    "under-baseline": (3, Outcome("", {}, 0.0)),                                            # 6, TRAIN fails below
-    "untouched": (2, Outcome("", {t: NOT_DONE for t in (IS_SEQUENTIAL, LAYERS, MULTICLASS, COMPILE, TRAIN)},
-                             "blank")),                                                     # 0
+    "full-marks": (5, Outcome("", written=2.0)),                                            # 17
+    "waiting": (3, Outcome("", written=None)),                                             # 15, written waits
+    "units-32": (4, Outcome("", {LAYERS: ("AssertionError", UNITS.format(32))}, None)),    # 13, written waits
+    "units-16": (2, Outcome("", {LAYERS: ("AssertionError", UNITS.format(16))}, 1.0)),     # 14
+    "wrong-loss": (3, Outcome("", {COMPILE: ("AssertionError", LOSS)}, 2.0)),               # 16
+    "under-baseline": (3, Outcome("", {}, 0.0)),                                            # 13, TRAIN fails below
+    "untouched": (2, Outcome("", dict.fromkeys(lesson_tests(LESSON), NOT_DONE), "blank")),       # 0
     "timed-out": (1, Outcome("", status="failed", reason=TIMEOUT, seconds=300.0)),          # 0, not graded
     "broken-json": (1, Outcome("", status="failed", reason=BROKEN, seconds=0.0)),          # 0, refused
 }
@@ -69,16 +71,17 @@ def report(workspace):
 def test_the_histogram_counts_every_score(report):
     """Does each bar count the submissions with that score, those that could not be graded apart?"""
     bars = {round((b.low + b.high) / 2): (b.graded, b.failed) for b in report.histogram}
-    assert bars == {0: (2, 2), 1: (0, 0), 2: (0, 0), 3: (0, 0), 4: (0, 0), 5: (0, 0), 6: (7, 0), 7: (2, 0),
-                    8: (3, 0), 9: (3, 0), 10: (5, 0)}
-    assert (report.submissions, report.graded, report.max_score, report.median) == (24, 22, 10, 7)
-    assert report.mean == pytest.approx(157 / 24)
+    assert bars == {**{score: (0, 0) for score in range(18)},
+                    0: (2, 2), 13: (7, 0), 14: (2, 0), 15: (3, 0), 16: (3, 0), 17: (5, 0)}
+    assert (report.submissions, report.graded, report.max_score, report.median) == (24, 22, 17, 14)
+    assert report.mean == pytest.approx(297 / 24)
 
 
 def test_pass_rates_count_the_graded_submissions_in_notebook_order(report):
     """Does each test, in notebook order, count who got its points among the 22 graded submissions?"""
     assert [(t.grade_id, t.passed, t.graded) for t in report.tests] == [
-        (IS_SEQUENTIAL, 20, 22), (LAYERS, 14, 22), (MULTICLASS, 20, 22), (COMPILE, 17, 22), (TRAIN, 17, 22)]
+        (IS_SEQUENTIAL, 20, 22), (LAYERS, 14, 22), (MULTICLASS, 20, 22), (COMPILE, 17, 22), (TRAIN, 17, 22),
+        *((other, 20, 22) for other in OTHERS)]
 
 
 def test_tests_are_named_by_their_question(report):

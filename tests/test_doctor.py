@@ -11,7 +11,7 @@ import pytest
 from harness import make_submission, released_notebook, solutions
 
 from autograder.cli import main
-from autograder.doctor import diagnose_submission, scan_code
+from autograder.grading.doctor import diagnose_submission, scan_code
 
 LESSON = "03_sequential"
 NAME = f"{LESSON}.ipynb"
@@ -142,7 +142,7 @@ def test_wrong_name(tmp_path):
     """Is a notebook saved under another name reported, with the name to give it?"""
     folder = _folder(tmp_path, make_submission(LESSON), name="Untitled.ipynb")
     assert _messages(folder) == [
-        ("wrong-name", f"missing notebook {NAME}, but found Untitled.ipynb: rename it to {NAME}"),
+        ("wrong-name", f"missing notebook {NAME} (found: Untitled.ipynb): rename it to {NAME}"),
     ]
 
 

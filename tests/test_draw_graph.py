@@ -21,7 +21,7 @@ from keras import layers  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from autograder import describe  # noqa: E402
-from autograder.draw_graph import FONT_SIZE, SHARED_COLOR, draw_model, geometry, layout  # noqa: E402
+from autograder.lesson.graph_drawing import FONT_SIZE, SHARED_COLOR, draw_model, geometry, layout  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "draw_graph"
 TOUCH = 2.5
@@ -252,7 +252,7 @@ def gap_to(point, box) -> float:
 def enters(polyline, box, inset) -> bool:
     """Whether a segment of the polyline passes through the box shrunk by `inset` (Liang-Barsky clipping)."""
     x0, y0, x1, y1 = box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset
-    for (ax_, ay), (bx, by) in zip(polyline, polyline[1:]):
+    for (ax_, ay), (bx, by) in zip(polyline, polyline[1:], strict=False):
         dx, dy = bx - ax_, by - ay
         low, high = 0.0, 1.0
         for p, q in ((-dx, ax_ - x0), (dx, x1 - ax_), (-dy, ay - y0), (dy, y1 - ay)):

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
-from autograder.draw_network import default_labels, draw_network  # noqa: E402
+from autograder.lesson.network_drawing import default_labels, draw_network  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

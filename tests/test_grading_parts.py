@@ -6,8 +6,8 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grade import STUDENT_TABLES, template_gradebook
-from autograder.sandbox import start
+from autograder.grading.gradebook import STUDENT_TABLES, template_gradebook
+from autograder.isolation.watchdog import start
 
 
 def _count(db, table):
@@ -42,9 +42,9 @@ def test_template_keeps_the_assignment_and_drops_every_student(tmp_path):
 def test_nbgrader_starts_afresh_when_the_zygote_is_gone(tmp_path):
     """When the worker's zygote cannot be reached, does the command still run, as a process of its own, with a note?"""
     log = tmp_path / "log.txt"
-    env = {"KMW_ZYGOTE": str(tmp_path / "no-such-socket"), "PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin"}
     with log.open("w") as handle:
-        proc = start([sys.executable, "-m", "platform"], env, handle)
+        proc = start([sys.executable, "-m", "platform"], env, handle, zygote=str(tmp_path / "no-such-socket"))
         assert proc.wait(60) == 0
     text = log.read_text()
     assert "[autograder] grading without the zygote" in text

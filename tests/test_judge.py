@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from keras import layers
 
-from autograder import judge, wire
-from autograder.answer_server import handle, serve
-from autograder.overrule import MARK, PREFIX, add_serve_cell, overrule
-from autograder import results
+from autograder.judge import judging as judge
+from autograder.judge import wire
+from autograder.judge.answer_server import handle, serve
+from autograder.judge.overrule import MARK, PREFIX, add_serve_cell, overrule
+from autograder.notebook import results
 
 
 class Anything(int):
@@ -107,7 +108,7 @@ def test_a_true_reuse_comes_back_as_the_graders_own_layers():
     namespace = {"convert": lambda m: keras.Model(m.inputs, m.layers[-1](m.layers[0](m.inputs[0])))}
     connection = judge.LocalConnection(namespace)
     got = judge.RemoteFunction("convert", connection)(original)
-    assert [layer is theirs for layer, theirs in zip(got.layers[1:], original.layers)] == [True, True]
+    assert [layer is theirs for layer, theirs in zip(got.layers[1:], original.layers, strict=False)] == [True, True]
 
 
 def chain_with_a_nested_model():
@@ -124,7 +125,7 @@ def test_a_sequential_of_the_arguments_layers_comes_back_built_from_the_graders_
     convert = lambda m: keras.Sequential([keras.Input(shape=(3,))] + m.layers[1:])  # noqa: E731
     got = judge.RemoteFunction("convert", judge.LocalConnection({"convert": convert}))(original)
     assert isinstance(got, keras.Sequential) and got.inputs[0].shape == (None, 3)
-    assert len(got.layers) == 3 and all(mine is theirs for mine, theirs in zip(got.layers, original.layers[1:]))
+    assert len(got.layers) == 3 and all(mine is theirs for mine, theirs in zip(got.layers, original.layers[1:], strict=False))
 
 
 def test_a_sequential_of_look_alike_layers_keeps_its_own_layers():
@@ -146,7 +147,7 @@ def test_a_model_argument_comes_back_trained():
     namespace = {"train": lambda m, x, y: m.fit(x, y, epochs=2, verbose=0)}
     history = judge.RemoteFunction("train", judge.LocalConnection(namespace))(model, np.ones((8, 3)), np.ones(8))
     assert isinstance(history, keras.callbacks.History) and len(history.history["loss"]) == 2
-    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=False))
 
 
 def two_outputs():
@@ -163,7 +164,7 @@ def two_outputs():
 def test_per_output_losses_and_loss_weights_come_back_with_a_compiled_argument(settings):
     """Does a function that compiles the model it is given, with a loss and a weight per output, leave the grader's
     copy compiled with the same losses and weights, so that its total loss is the weighted sum?"""
-    from autograder.describe import describe
+    from autograder.model.introspection import describe
 
     model = two_outputs()
     namespace = {"compile_two": lambda m: m.compile(optimizer="adam", **settings) or m}
@@ -293,7 +294,7 @@ def test_a_kernel_that_hangs_up_fails_the_remaining_tests(tmp_path):
 
 def test_the_plan_holds_setup_tests_names_and_data():
     """Does a lesson's plan hold its set-up cells, every test with hidden tests, the student's names and its data?"""
-    from autograder.course import SOURCE
+    from autograder.notebook.course import SOURCE
 
     plan = judge.plan_for(SOURCE / "02_layers" / "02_layers.ipynb")
     assert plan.names == ("count_dense_params", "output_layer_for")

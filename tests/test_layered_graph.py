@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.layered_graph import Spacing, depths, lay_out
+from autograder.lesson.layered_graph import Spacing, depths, lay_out
 
 SQUARE = (1.0, 0.5)
 
@@ -44,7 +44,7 @@ def test_boxes_of_a_row_keep_their_gap_and_share_its_height():
     sizes = {"top": SQUARE, "p": (1.2, 0.5), "q": (0.8, 0.9), "r": SQUARE}
     placed = lay_out(["top", "p", "q", "r"], [("top", "p"), ("top", "q"), ("top", "r")], sizes)
     row = sorted("pqr", key=lambda name: placed.centre[name][0])
-    for left, right in zip(row, row[1:]):
+    for left, right in zip(row, row[1:], strict=False):
         gap = placed.centre[right][0] - placed.size[right][0] / 2 - placed.centre[left][0] - placed.size[left][0] / 2
         assert gap >= Spacing().box_gap - 1e-9
     assert {placed.size[name][1] for name in "pqr"} == {0.9}

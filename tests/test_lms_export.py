@@ -2,17 +2,21 @@
 
 import pytest
 from generated_class import NOT_DONE, Outcome, build_class
+from generated_class import tests_of as lesson_tests
+from harness import source_notebook
 from traitlets.config import Config
 
-from autograder.course import ROOT, run_nbgrader, workspace_flags
 from autograder.export.canvas import CanvasExportPlugin
 from autograder.export.per_test import PerTestExportPlugin
+from autograder.notebook.course import ROOT, run_nbgrader, workspace_flags
 
 UNITS = "Layer 2 should be Dense(8, activation='relu'); yours is Dense(32, activation='relu'). Change its units to 8."
 COUNT = "count_dense_params(3, 4) should be 16; yours is 12. Count one bias per unit, too."
 TIMEOUT = "timed out after 300 s in the cell that defines train_for_exam"
-SEQUENTIAL_TESTS = ("build_sequential_model_is_sequential", "build_sequential_model_layers",
-                    "build_multiclass_model_layers", "compile_for_exam_settings", "train_for_exam_beats_baseline")
+WRITTEN = "when_sequential_is_not_enough"
+GRADED = [(c.metadata.nbgrader["grade_id"], f"{c.metadata.nbgrader['points']:g}")
+          for c in source_notebook("03_sequential").cells if c.metadata.get("nbgrader", {}).get("grade")]
+"""Lesson 03's graded cells in notebook order, with their points: 15 for the tests, 2 for the written answer."""
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,7 @@ def workspace(tmp_path_factory):
         Outcome("alice", written=2.0),
         Outcome("bob", {"build_sequential_model_layers": ("AssertionError", UNITS)}, None),
         Outcome("carol", status="failed", reason=TIMEOUT, seconds=300.0),
-        Outcome("erin", {test: NOT_DONE for test in SEQUENTIAL_TESTS}, "blank"),
+        Outcome("erin", dict.fromkeys(lesson_tests("03_sequential"), NOT_DONE), "blank"),
     ])
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
         gradebook.add_student("dave")
@@ -50,10 +54,10 @@ def test_canvas_csv_has_what_canvas_imports(workspace):
     text = export(workspace, "canvas.CanvasExportPlugin", '--student=["alice","ghost","bob","carol","dave","erin"]')
     assert text == (
         "Student,ID,SIS User ID,SIS Login ID,Section,02_layers,03_sequential\n"
-        "Points Possible,,,,,8,10\n"
-        '"Liddell, Alice",1001,,alice,,5,10\n'
+        "Points Possible,,,,,8,17\n"
+        '"Liddell, Alice",1001,,alice,,5,17\n'
         "ghost,,,ghost,,,\n"
-        "bob,,,bob,,,6\n"
+        "bob,,,bob,,,13\n"
         "carol,,,carol,,,0\n"
         "dave,,,dave,,,\n"
         "erin,,,erin,,,0\n"
@@ -66,18 +70,15 @@ def test_per_test_csv_has_each_test_with_its_message(workspace):
                   '--student=["alice","bob","carol","erin","ghost"]')
     lines = text.splitlines()
     assert lines[0] == "student_id,assignment,test,points,max_points,message"
-    maxima = ("1", "2", "2", "1", "2", "2")
-    tests = (*SEQUENTIAL_TESTS, "when_sequential_is_not_enough")
     not_done = "Not done yet: replace `raise NotImplementedError()` in the exercise with your code."
-    expected = [f"alice,03_sequential,{t},{m},{m}," for t, m in zip(tests, maxima)]
-    expected += [f"bob,03_sequential,{t},{m},{m}," for t, m in zip(tests[:1], maxima)]
-    expected += [f'bob,03_sequential,{tests[1]},0,2,"{UNITS}"']
-    expected += [f"bob,03_sequential,{t},{m},{m}," for t, m in zip(tests[2:5], maxima[2:5])]
-    expected += ["bob,03_sequential,when_sequential_is_not_enough,,2,written answer: not graded yet"]
-    expected += [f"carol,03_sequential,{t},0,{m},not graded: {TIMEOUT}" for t, m in zip(tests, maxima)]
-    expected += [f"erin,03_sequential,{t},0,{m},{not_done}" for t, m in zip(tests[:5], maxima)]
-    expected += ["erin,03_sequential,when_sequential_is_not_enough,0,2,No response."]
-    expected += [f"ghost,03_sequential,{t},,{m}," for t, m in zip(tests, maxima)]
+    expected = [f"alice,03_sequential,{t},{m},{m}," for t, m in GRADED]
+    expected += [f'bob,03_sequential,{t},0,{m},"{UNITS}"' if t == "build_sequential_model_layers"
+                 else f"bob,03_sequential,{t},,{m},written answer: not graded yet" if t == WRITTEN
+                 else f"bob,03_sequential,{t},{m},{m}," for t, m in GRADED]
+    expected += [f"carol,03_sequential,{t},0,{m},not graded: {TIMEOUT}" for t, m in GRADED]
+    expected += [f"erin,03_sequential,{t},0,{m},No response." if t == WRITTEN
+                 else f"erin,03_sequential,{t},0,{m},{not_done}" for t, m in GRADED]
+    expected += [f"ghost,03_sequential,{t},,{m}," for t, m in GRADED]
     assert lines[1:] == expected
 
 
@@ -95,9 +96,9 @@ def test_canvas_columns_follow_the_settings(workspace, tmp_path):
                                 "99_unknown"], titles={"03_sequential": "Lesson 3: Sequential (4242)"})
     assert _run(plugin, workspace) == (
         "Student,ID,SIS User ID,SIS Login ID,Section,Lesson 3: Sequential (4242)\n"
-        "Points Possible,,,,,10\n"
-        '"Liddell, Alice",1001,alice,,,10\n'
-        "bob,,bob,,,6\n"
+        "Points Possible,,,,,17\n"
+        '"Liddell, Alice",1001,alice,,,17\n'
+        "bob,,bob,,,13\n"
         "carol,,carol,,,0\n"
         "dave,,dave,,,\n"
         "erin,,erin,,,0\n"

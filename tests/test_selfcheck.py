@@ -24,7 +24,7 @@ def checked(tmp_path_factory):
     """A learner's lesson 03, all answered, one of them wrong, checked from another folder."""
     folder = tmp_path_factory.mktemp("learner") / LESSON
     folder.mkdir()
-    from autograder.course import RELEASE
+    from autograder.notebook.course import RELEASE
 
     (folder / "exam_results.csv").write_bytes((RELEASE / LESSON / "exam_results.csv").read_bytes())
     notebook = folder / f"{LESSON}.ipynb"

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder import selfpaced
-from autograder.course import RELEASE, SOURCE
+from autograder.lesson import selfpaced
+from autograder.notebook.course import RELEASE, SOURCE
 
 
 def _meta(grade_id, grade=False, solution=False, locked=False, points=None):
@@ -89,7 +89,9 @@ def test_hidden_tests_never_run(lesson):
 ])
 def test_strip_hidden_tests(code, kept):
     """Does stripping remove each hidden region, and everything after a region that is never closed?"""
-    assert selfpaced.strip_hidden_tests(code) == kept
+    from autograder.notebook.cells import strip_hidden_tests
+
+    assert strip_hidden_tests(code) == kept
 
 
 def test_an_empty_exercise_says_not_done_yet(lesson):
@@ -265,7 +267,7 @@ def test_the_lesson_points_to_check_hint_and_progress(lesson):
 def test_an_untouched_lesson_says_not_done_yet_for_every_test(lesson, monkeypatch):
     """With every answer cell as released, does every visible test fail with a 'not done yet' message, never a blank
     one?"""
-    from autograder.notebook_cells import is_answer_cell, is_readonly_setup
+    from autograder.notebook.cells import is_answer_cell, is_readonly_setup
 
     notebook = _released(lesson)
     monkeypatch.chdir(notebook.parent)

@@ -12,9 +12,9 @@ from nbconvert.filters import strip_ansi
 from nbformat.v4 import new_code_cell, new_notebook
 
 import autograder.checks
-from autograder import selfpaced, tracebacks
-from autograder.course import ROOT, run_nbgrader
-from autograder.feedback import HideHiddenTests
+from autograder.grading.feedback import HideHiddenTests
+from autograder.lesson import selfpaced, tracebacks
+from autograder.notebook.course import ROOT, run_nbgrader
 
 CHECKS = sorted((ROOT / "autograder" / "checks").glob("*.py"))
 

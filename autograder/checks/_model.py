@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
 from typing import Any
 
-from ..describe import describe, is_model
-from ..description import ModelDescription
+from autograder.model.description import ModelDescription
+from autograder.model.introspection import describe, is_model
 
 
 def assert_is_model(obj: Any) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from ..description import LayerInfo, ModelDescription
-from ..names import activation_name
+from collections.abc import Sequence
+from typing import Any
+
+from autograder.model.description import LayerInfo, ModelDescription
+from autograder.model.names import activation_name
+
 from ._model import describe_model
 from .graph import reachable
 from .layers import ACTIVATION_CLASSES

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from ..description import CompileInfo
-from ..names import loss_name, metric_name, optimizer_name
+from autograder.model.description import CompileInfo
+from autograder.model.names import loss_name, metric_name, optimizer_name
+
 from ._model import describe_model
 
 ACCURACY_FAMILY = {"accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..describe import api_kind
+from autograder.model.introspection import api_kind
+
 from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .shapes import fmt_shape, require_known_inputs
@@ -45,7 +47,7 @@ def converted(function: Callable[[Any], Any], original: Any, fix: str | None = N
     """
     try:
         return function(original)
-    except Exception as error:  # the student's function, so any error is theirs to see
+    except Exception as error:  # noqa: BLE001 (the student's function, so any error is theirs to see)
         name = getattr(function, "__name__", "your function")
         kind = api_kind(original).capitalize()
         where = f"a {kind} model with input shape {fmt_shape(tuple(original.inputs[0].shape))}"
@@ -144,7 +146,7 @@ def assert_same_predictions(candidate: Any, original: Any, x: Any = None, rows: 
     expected = np.asarray(original(x, training=False))
     try:
         found = candidate(x, training=False)
-    except Exception as error:  # the student's model, so any error is theirs to see
+    except Exception as error:  # noqa: BLE001 (the student's model, so any error is theirs to see)
         raise AssertionError(
             f"Your model could not run on a batch of shape {fmt_shape(np.shape(x))}, which the model it was given "
             f"accepts: {type(error).__name__}: {str(error)[:200]}. Give it the same input shape. " + REUSE_HINT

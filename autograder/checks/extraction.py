@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
+
 import warnings
 from typing import Any
 
@@ -54,7 +56,7 @@ def assert_extracts(function: Any, model: Any, layer_name: str, x: Any) -> None:
             f"{name} returned the model it was given; return a new model that stops at layer {layer_name!r}."
         )
     if len(extractor.inputs) != len(model.inputs) or not all(
-            _same(tuple(mine.shape), tuple(theirs.shape)) for mine, theirs in zip(extractor.inputs, model.inputs)):
+            _same(tuple(mine.shape), tuple(theirs.shape)) for mine, theirs in zip(extractor.inputs, model.inputs, strict=True)):
         yours = ", ".join(fmt_shape(tuple(t.shape)) for t in extractor.inputs)
         theirs = ", ".join(fmt_shape(tuple(t.shape)) for t in model.inputs)
         raise AssertionError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
+
 import warnings
 from typing import Any
 
@@ -72,13 +74,13 @@ def assert_training_moves_only_last(model: Any, x: Any, y: Any) -> None:
         warnings.simplefilter("ignore")
         model.fit(np.asarray(x, dtype="float32"), np.asarray(y, dtype="float32"), epochs=2, batch_size=len(x), verbose=0)
     *rest, last = model.layers
-    for layer, old in zip(rest, before):
-        if any(not np.array_equal(a, b) for a, b in zip(old, layer.get_weights())):
+    for layer, old in zip(rest, before, strict=False):
+        if any(not np.array_equal(a, b) for a, b in zip(old, layer.get_weights(), strict=False)):
             raise AssertionError(
                 f"Training changed the weights of layer {layer.name!r}, which should be frozen: after freezing, "
                 "only the last layer may learn."
             )
-    if all(np.array_equal(a, b) for a, b in zip(before[-1], last.get_weights())):
+    if all(np.array_equal(a, b) for a, b in zip(before[-1], last.get_weights(), strict=False)):
         raise AssertionError(
             f"Training left the last layer, {last.name!r}, as it was; it should learn. Keep it trainable."
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from ..description import LayerInfo, ModelDescription
+from autograder.model.description import LayerInfo, ModelDescription
+
 from ._model import describe_model
 from .shapes import find_tensor, require_known_inputs
 

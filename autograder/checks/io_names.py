@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ._model import describe_model
 from .shapes import require_known_inputs

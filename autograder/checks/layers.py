@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
-from ..description import LayerInfo, ModelDescription
-from ..spec import LayerSpec
+from autograder.model.description import LayerInfo, ModelDescription
+from autograder.model.spec import LayerSpec
+
 from ._model import describe_model
 
 ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "Softmax")
@@ -76,5 +78,5 @@ def assert_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
             f"Your model should have {_count(len(expected))}: {_listing(expected)}. "
             f"Yours has {len(found)}: {_listing(found)}. {fix}"
         )
-    for index, (layer, spec_) in enumerate(zip(found, expected), start=1):
+    for index, (layer, spec_) in enumerate(zip(found, expected, strict=True), start=1):
         check_layer(layer, spec_, index)

@@ -6,9 +6,13 @@ output a number); a wrong choice is answered with what the output gives and the 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from ..names import metric_name, optimizer_name
+from collections.abc import Sequence
+from typing import Any
+
+from autograder.model.names import metric_name, optimizer_name
+
 from ._model import describe_model
 from .compile import _metric_present
 from .layers import effective_layers

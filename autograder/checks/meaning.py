@@ -6,6 +6,8 @@ The messages name the idea to revisit, not the activation to write.
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
+
 from typing import Any
 
 from ._model import describe_model

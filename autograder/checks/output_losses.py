@@ -5,10 +5,14 @@ The messages name the idea to revisit and what is wrong, output by output; they 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from ..description import CompileInfo, ModelDescription
-from ..names import loss_name, optimizer_name
+from collections.abc import Mapping
+from typing import Any
+
+from autograder.model.description import CompileInfo, ModelDescription
+from autograder.model.names import loss_name, optimizer_name
+
 from ._model import describe_model
 
 LOSS_PURPOSE = {

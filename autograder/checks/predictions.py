@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..description import ModelDescription
+from autograder.model.description import ModelDescription
+
 from ._model import describe_model
 from .shapes import fmt_shape, require_known_inputs
 
@@ -20,7 +22,7 @@ def _as_arrays(result: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
         return {str(name): np.asarray(value) for name, value in result.items()}
     if isinstance(result, (list, tuple)):
         names = list(names) if len(names) == len(result) else [f"output {i + 1}" for i in range(len(result))]
-        return {name: np.asarray(value) for name, value in zip(names, result)}
+        return {name: np.asarray(value) for name, value in zip(names, result, strict=True)}
     return {"output": np.asarray(result)}
 
 
@@ -47,7 +49,7 @@ def _check_features(desc: ModelDescription, x: Any) -> None:
     if isinstance(x, dict) or len(desc.inputs) != 1 or not hasattr(x, "shape"):
         return
     expected, found = tuple(desc.inputs[0].shape)[1:], tuple(x.shape)[1:]
-    if len(expected) == len(found) and all(e is None or e == f for e, f in zip(expected, found)):
+    if len(expected) == len(found) and all(e is None or e == f for e, f in zip(expected, found, strict=True)):
         return
     raise AssertionError(
         f"Your model takes inputs of shape {fmt_shape(desc.inputs[0].shape)}, but the data has shape "
@@ -76,7 +78,7 @@ def assert_predictions(model: Any, x: Any, low: float | None = None, high: float
     _check_features(desc, x)
     try:
         result = model.predict(x, verbose=0)
-    except Exception as error:  # the student's model, so any error is theirs to see
+    except Exception as error:  # noqa: BLE001 (the student's model, so any error is theirs to see)
         raise AssertionError(
             f"Your model could not predict on a batch of {_describe_batch(x)}: {_keras_error(error)} "
             "Check that its input shape (and, for several inputs, their names) matches the data."

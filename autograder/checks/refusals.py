@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ._errors import NOT_DONE, not_done_yet, raised
 
@@ -71,7 +74,7 @@ def assert_refusals(function: Callable[[Any], Any], refusals: Sequence[Refusal])
                 ) from None
             messages.append(text)
             continue
-        except Exception as error:  # the student's function, so any error is theirs to see
+        except Exception as error:  # noqa: BLE001 (the student's function, so any error is theirs to see)
             fix = NOT_DONE if not_done_yet(error) else "Raise ValueError there, with a message that says why."
             raise AssertionError(f"{raised(name, error, case.label)} {fix}") from None
         raise AssertionError(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from ..description import ModelDescription, TensorInfo
+from autograder.model.description import ModelDescription, TensorInfo
+
 from ._model import describe_model
 
 

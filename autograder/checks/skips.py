@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from ..description import LayerInfo
-from ..spec import LayerSpec
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograder.model.description import LayerInfo
+from autograder.model.spec import LayerSpec
+
 from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .graph import reachable
@@ -31,7 +35,7 @@ def built(function: Callable[[int], Any], n_features: int) -> Any:
     """
     try:
         return function(n_features)
-    except Exception as error:  # the student's function, so any error is theirs to see
+    except Exception as error:  # noqa: BLE001 (the student's function, so any error is theirs to see)
         name = getattr(function, "__name__", "your function")
         fix = NOT_DONE if not_done_yet(error) else f"If Keras refused the addition, compare the two shapes. {SAME_SHAPE}"
         raise AssertionError(f"{raised(name, error, f'n_features={n_features}')} {fix}") from None
@@ -108,5 +112,5 @@ def assert_flat_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
             f"Your model should run {len(expected)} layers: {', '.join(map(str, expected))}. "
             f"Yours runs {len(found)}: {', '.join(map(str, found)) or 'none'}. {fix}"
         )
-    for index, (layer, spec) in enumerate(zip(found, expected), start=1):
+    for index, (layer, spec) in enumerate(zip(found, expected, strict=True), start=1):
         check_layer(layer, spec, index)

@@ -6,9 +6,13 @@ compare the model row by row, coarse to fine, and say which column differs, not 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
-from ..description import LayerInfo
+from collections.abc import Sequence
+from typing import Any
+
+from autograder.model.description import LayerInfo
+
 from ._model import describe_model
 from .layers import effective_layers
 from .shapes import _same, fmt_shape, require_known_inputs
@@ -51,7 +55,7 @@ def assert_summary(model: Any, rows: Sequence[Row]) -> None:
         raise AssertionError(
             f"The expected summary has {_count(len(rows))} ({expected}); yours has {len(found)} ({_rows(found)}). {fix}"
         )
-    for index, (layer, (layer_class, shape, params)) in enumerate(zip(found, rows), start=1):
+    for index, (layer, (layer_class, shape, params)) in enumerate(zip(found, rows, strict=True), start=1):
         head = f"Layer {index} should read {_row(layer_class, shape, params)} in the summary; yours reads {_row(layer.class_name, layer.output_shape, layer.params)}."
         if layer.class_name != layer_class:
             raise AssertionError(f"{head} Use `layers.{layer_class}` there.")

@@ -6,11 +6,12 @@ the learner's other answers, and the test cell never shows another exercise's so
 
 from __future__ import annotations
 
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
+
 import warnings
 from typing import Any
 
 import numpy as np
-
 
 
 def exam_student(n_features: int = 8, seed: int = 0) -> Any:

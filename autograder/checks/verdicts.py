@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/tracebacks.py)
+__tracebackhide__ = True  # a failed check shows the student the test's line, not this code (autograder/lesson/tracebacks.py)
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def assert_verdicts(function: Callable[[Any], Any], cases: Sequence[Case]) -> No
     for case in cases:
         try:
             found = function(case.model)
-        except Exception as error:  # the student's function, so any error is theirs to see
+        except Exception as error:  # noqa: BLE001 (the student's function, so any error is theirs to see)
             fix = f" {NOT_DONE}" if not_done_yet(error) else ""
             raise AssertionError(
                 f"{raised(name, error, case.label)}{fix} It should return True or False for any model."

@@ -8,9 +8,10 @@ import statistics
 import warnings
 from pathlib import Path
 
-from ..course import SOURCE
-from ..graded_files import GradeRow, cell_source, grade_rows, read_notebook_json, read_test_messages
-from ..notebook_cells import is_test_cell, nbgrader_meta
+from autograder.notebook.cells import is_test_cell, nbgrader_meta
+from autograder.notebook.course import SOURCE
+from autograder.notebook.graded_files import GradeRow, cell_source, grade_rows, read_notebook_json, read_test_messages
+
 from .messages import group_messages
 from .model import ClassReport, FailedSubmission, ManualAnswer, ScoreBin, TestSummary, Timing
 
@@ -98,13 +99,18 @@ def score_bins(graded: list[float], failed: list[float], max_score: float) -> tu
     for column, scores in enumerate((graded, failed)):
         for score in scores:
             counts[index(score)][column] += 1
-    return tuple(ScoreBin(low, high, g, f) for low, high, (g, f) in zip(edges, edges[1:], counts))
+    return tuple(ScoreBin(low, high, g, f) for low, high, (g, f) in zip(edges, edges[1:], counts, strict=False))
 
 
 def _gradebook_rows(db: Path, assignment: str) -> tuple[float, list[tuple], set, dict[str, float], list[tuple]]:
     """Read the assignment from nbgrader's gradebook: max score, grade cells, answer cells, scores, grades."""
     from nbgrader.api import (
-        BaseCell, Gradebook, Grade, Notebook, SubmittedAssignment, SubmittedNotebook,
+        BaseCell,
+        Grade,
+        Gradebook,
+        Notebook,
+        SubmittedAssignment,
+        SubmittedNotebook,
     )
 
     with Gradebook(f"sqlite:///{db.resolve()}") as gradebook:

@@ -83,7 +83,7 @@ def pass_rates_png(report: ClassReport) -> bytes:
     rows = range(len(tests))
     rates = [100 * t.pass_rate for t in tests]
     axes.barh(rows, rates, color=[pass_rate_colour(t.pass_rate) for t in tests], height=0.7)
-    for row, test, rate in zip(rows, tests, rates):
+    for row, test, rate in zip(rows, tests, rates, strict=False):
         axes.text(rate + 1, row, f"{test.passed}/{test.graded} ({rate:.0f} %)", va="center", fontsize=9)
     axes.set_yticks(list(rows), labels, fontsize=9)
     axes.invert_yaxis()

@@ -18,8 +18,9 @@ from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import ExportPlugin
 
-from ..graded_files import grade_rows, read_notebook_json, read_test_messages
-from ..notebook_cells import nbgrader_meta
+from autograder.notebook.cells import nbgrader_meta
+from autograder.notebook.graded_files import grade_rows, read_notebook_json, read_test_messages
+
 from .common import chosen_assignments, chosen_students, points
 
 COLUMNS = ["student_id", "assignment", "test", "points", "max_points", "message"]

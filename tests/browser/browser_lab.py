@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import ROOT, tool_environment
+from autograder.notebook.course import ROOT, tool_environment
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 """Screenshots for a person to look at, and the scratch notebooks the tests type into (git-ignored)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from browser_lab import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, start_lab, stop_lab
 
-from autograder.course import RELEASE
+from autograder.notebook.course import RELEASE
 
 
 def _course_fingerprint() -> dict[str, str]:

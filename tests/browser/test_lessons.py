@@ -4,10 +4,20 @@ import ast
 import re
 
 import pytest
-from browser_lab import artifact, cell_locator, cells, errors, finish_running, open_notebook, relative, shot, start_running
+from browser_lab import (
+    artifact,
+    cell_locator,
+    cells,
+    errors,
+    finish_running,
+    open_notebook,
+    relative,
+    shot,
+    start_running,
+)
 
-from autograder.course import RELEASE
-from autograder.notebook_cells import is_noise
+from autograder.notebook.cells import is_noise
+from autograder.notebook.course import RELEASE
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from browser_lab import copy_lesson, open_notebook, relative, shot, start_lab, s
 from harness import clone_like, make_submission
 from playwright.sync_api import expect
 
-from autograder.course import SOURCE, tool_environment
+from autograder.notebook.course import SOURCE, tool_environment
 
 pytestmark = pytest.mark.browser
 

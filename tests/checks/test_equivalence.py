@@ -8,7 +8,10 @@ import pytest
 from keras import layers
 
 from autograder.checks.equivalence import (
-    assert_reuses_layers, assert_same_layers_in_order, assert_same_predictions, converted,
+    assert_reuses_layers,
+    assert_same_layers_in_order,
+    assert_same_predictions,
+    converted,
 )
 
 from . import models

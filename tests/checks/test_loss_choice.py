@@ -7,7 +7,7 @@ import pytest
 from keras import layers
 
 from autograder import checks
-from autograder.names import loss_name
+from autograder.model.names import loss_name
 
 from . import models
 

@@ -1,11 +1,11 @@
-"""Tests of `autograder.names`: equivalent spellings of activations, losses, optimizers and metrics compare equal."""
+"""Tests of `autograder.model.names`: equivalent spellings of activations, losses, optimizers and metrics compare equal."""
 
 from __future__ import annotations
 
 import keras
 import pytest
 
-from autograder.names import activation_name, loss_name, metric_name, optimizer_name, snake_case
+from autograder.model.names import activation_name, loss_name, metric_name, optimizer_name, snake_case
 
 
 @pytest.mark.parametrize(

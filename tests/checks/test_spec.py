@@ -1,4 +1,4 @@
-"""Tests of `autograder.spec`: expected layers written the way a student writes them."""
+"""Tests of `autograder.model.spec`: expected layers written the way a student writes them."""
 
 from __future__ import annotations
 

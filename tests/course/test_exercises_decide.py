@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from harness import fragments_in, released_notebook, solution_fragments, solution_regions, squeeze
 
-from autograder.course import SOURCE
-from autograder.notebook_cells import is_answer_cell, is_manual_answer, is_test_cell, nbgrader_meta
+from autograder.notebook.course import SOURCE
+from autograder.notebook.cells import is_answer_cell, is_manual_answer, is_test_cell, nbgrader_meta
 
 LESSONS = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb"))
 

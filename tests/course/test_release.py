@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import RELEASE, ROOT, SOURCE, run_nbgrader
+from autograder.notebook.course import RELEASE, ROOT, SOURCE, run_nbgrader
 
 LESSONS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
 COURSE_FOLDERS = ["01_what_is_a_model", "02_layers", "03_sequential", "04_functional", "05_model_wars"]

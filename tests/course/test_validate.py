@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.course import RELEASE, SOURCE, run_nbgrader
+from autograder.notebook.course import RELEASE, SOURCE, run_nbgrader
 
 
 def _notebook(root, lesson):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from harness import assert_full_marks, assert_mutant, run_exercises, solutions, source_notebook, unmark
 
-from autograder.course import SOURCE
+from autograder.notebook.course import SOURCE
 
 LESSON = "01_what_is_a_model"
 

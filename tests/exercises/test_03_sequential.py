@@ -5,8 +5,8 @@ import json
 import pytest
 from harness import assert_full_marks, assert_mutant, run_exercises, solutions, source_notebook
 
-from autograder.course import SOURCE
-from autograder.notebook_cells import is_answer_cell, is_test_cell
+from autograder.notebook.cells import is_answer_cell, is_test_cell
+from autograder.notebook.course import SOURCE
 
 LESSON = "03_sequential"
 

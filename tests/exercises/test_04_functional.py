@@ -5,12 +5,11 @@ import ast
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 from harness import assert_full_marks, assert_mutant, run_exercises, source_notebook, unmark
 
-from autograder.notebook_cells import is_answer_cell, is_test_cell, nbgrader_meta
+from autograder.notebook.cells import is_answer_cell, is_test_cell, nbgrader_meta
 
 LESSON = "04_functional"
 

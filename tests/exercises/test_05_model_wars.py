@@ -3,7 +3,7 @@
 import pytest
 from harness import assert_full_marks, assert_mutant, released_notebook, run_exercises, source_notebook, unmark
 
-from autograder.notebook_cells import is_answer_cell
+from autograder.notebook.cells import is_answer_cell
 
 LESSON = "05_model_wars"
 

@@ -15,7 +15,7 @@ import psutil
 import pytest
 from harness import make_submission, sha256, solutions, submit
 
-from autograder.course import ROOT
+from autograder.notebook.course import ROOT
 
 LESSON = "02_layers"
 FULL = 6

@@ -7,7 +7,7 @@ import sys
 import pytest
 from harness import make_submission, sha256, submit
 
-from autograder.course import ROOT, run_nbgrader, workspace_flags
+from autograder.notebook.course import ROOT, run_nbgrader, workspace_flags
 
 LESSON = "03_sequential"
 FUNCTIONAL = '''def build_sequential_model(n_features):

@@ -19,9 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from harness import clone_like, submit
+from harness import clone_like, source_notebook, submit
 from test_grade_03_sequential import LESSON, SUBMISSIONS
-
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make an ordinary user (as you, every "
                                                          "pipeline test already grades as an ordinary user)")
@@ -120,7 +119,9 @@ def test_an_ordinary_user_gives_the_grades_root_gives(graded_as_user, student):
     """Does each student get, from an ordinary user, the score root's run of the same notebook gives?"""
     workspace, _ = graded_as_user
     row = _rows(workspace / "grades.csv")[student]
-    expected_score, max_score = SUBMISSIONS[student][1], 10
+    max_score = sum(c.metadata.nbgrader["points"] for c in source_notebook(LESSON).cells
+                    if c.metadata.get("nbgrader", {}).get("grade"))
+    expected_score = SUBMISSIONS[student][1]
     assert (float(row["score"]), float(row["max_score"])) == (expected_score, max_score), row["reason"]
 
 

@@ -22,7 +22,7 @@ import psutil
 import pytest
 from harness import make_submission, solutions, submit
 
-from autograder.forked_judge import JUDGE_UID
+from autograder.judge.forked import JUDGE_UID
 
 LESSON = "02_layers"
 FULL = 6
@@ -144,7 +144,7 @@ def test_every_kernel_came_from_the_same_zygote(graded):
     workspace, _ = graded
     parents = {_printed(workspace, student, "KERNEL_PARENT") for student in SUBMISSIONS if student in LEAK_HUNT}
     assert len(parents) == 1, parents
-    assert "autograder.zygote" in parents.pop()
+    assert "autograder.isolation.zygote" in parents.pop()
 
 
 def test_nbgrader_came_from_the_zygote_too(graded):
@@ -198,6 +198,6 @@ def test_nothing_outlives_grading(graded):
     leftovers = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if (proc.info["pid"] == zygote and "autograder.zygote" in cmdline) or cmdline == LINGERING:
+        if (proc.info["pid"] == zygote and "autograder.isolation.zygote" in cmdline) or cmdline == LINGERING:
             leftovers.append(cmdline)
     assert leftovers == []

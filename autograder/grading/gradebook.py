@@ -1,0 +1,93 @@
+"""The class gradebook: only the driver writes it, from what the workers send back.
+
+Each worker grades one student into a copy of `template_gradebook` (the assignment, no students), so the copy stays
+small however large the class; the driver then imports the worker's grades into the class gradebook.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+from .errors import GradingError
+from .task import GradeOutcome
+
+# nbgrader's gradebook API trips SQLAlchemy warnings that say nothing to an instructor.
+warnings.filterwarnings("ignore", module=r"nbgrader\.api")
+
+
+def db_url(workspace: Path) -> str:
+    """The SQLAlchemy URL of the gradebook in `workspace`."""
+    return f"sqlite:///{workspace.resolve() / 'gradebook.db'}"
+
+
+STUDENT_TABLES = ("comment", "grade", "submitted_notebook", "submitted_assignment", "student")
+"""The gradebook tables that hold students and their work (nbgrader's schema): a template keeps none of them."""
+
+
+def template_gradebook(db: Path) -> bytes:
+    """A copy of the class gradebook `db` without students: the assignments and their cells only.
+
+    Each worker grades one student into a copy of it, so it stays small however large the class.
+    """
+    import sqlite3
+
+    with tempfile.TemporaryDirectory(prefix="kmw-template-") as tmp:
+        copy = Path(tmp) / "gradebook.db"
+        source = sqlite3.connect(db)
+        target = sqlite3.connect(copy)
+        try:
+            source.backup(target)  # a consistent copy, even of a database in use
+            tables = {name for (name,) in target.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            missing = set(STUDENT_TABLES) - tables
+            if missing:
+                raise GradingError(f"the gradebook {db} has no table {', '.join(sorted(missing))}: "
+                                   "is it from another version of nbgrader?")
+            with target:
+                for table in STUDENT_TABLES:
+                    target.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the constant above)
+            target.execute("VACUUM")
+        finally:
+            source.close()
+            target.close()
+        return copy.read_bytes()
+
+
+def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
+    """Write a worker's result into the workspace: the autograded files, and the grades into the gradebook."""
+    from nbgrader.api import Gradebook
+
+    folder = workspace / "autograded" / outcome.student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    for relative, content in outcome.autograded.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    with Gradebook(db_url(workspace)) as gradebook:
+        gradebook.update_or_create_student(outcome.student)
+        submission = gradebook.update_or_create_submission(assignment, outcome.student)
+        for notebook in submission.notebooks:
+            scores = outcome.scores.get(notebook.name, {})
+            for grade in notebook.grades:
+                found = scores.get(grade.name)
+                grade.auto_score = found["auto_score"] if found else 0
+                grade.needs_manual_grade = found["needs_manual_grade"] if found else False
+            for comment in notebook.comments:
+                comment.auto_comment = outcome.comments.get(notebook.name, {}).get(comment.name)
+        gradebook.db.commit()
+
+
+def record_zero(workspace: Path, assignment: str, student: str) -> None:
+    """Record 0 for a student whose notebook could not be graded, so that exports agree with grades.csv."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url(workspace)) as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()

@@ -1,0 +1,221 @@
+"""One student's grading as a self-contained task: what a worker needs travels in, the result travels back.
+
+A worker (a local process, or a Dask worker on another machine with the same environment) builds a private
+course folder from the task, runs stock `nbgrader autograde` there under the sandbox, and returns the
+autograded notebooks and the grades. It never touches the class gradebook: only the driver writes that.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from autograder.isolation.confinement import Confinement, grading_confinement
+from autograder.isolation.limits import Limits
+from autograder.isolation.watchdog import run_supervised
+from autograder.judge.forked import ForkedJudge
+from autograder.judge.judging import Judge, JudgePlan
+from autograder.judge.overrule import add_serve_cell, overrule
+from autograder.notebook.course import tool_environment, workspace_flags
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    """Everything needed to grade one submission, as plain data."""
+
+    assignment: str
+    """The assignment id, for example `03_sequential`."""
+    student: str
+    """The student id."""
+    files: dict[str, bytes]
+    """The staged submission: relative path -> content."""
+    gradebook: bytes
+    """A gradebook holding the assignment and no students (the template the worker grades into)."""
+    limits: Limits = Limits()
+    """What the student's notebook may use."""
+    judge: tuple[JudgePlan, ...] = ()
+    """How to judge each notebook outside the student's kernel (none: nbgrader's verdicts alone)."""
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    """What grading one submission produced."""
+
+    student: str
+    """The student id."""
+    ok: bool
+    """Whether nbgrader autograded the submission (its grades are then in `scores`)."""
+    reason: str = ""
+    """Why it was not graded (timeout, memory, crash), addressed to the student."""
+    autograded: dict[str, bytes] = field(default_factory=dict)
+    """The autograded folder: relative path -> content."""
+    scores: dict[str, dict] = field(default_factory=dict)
+    """Per notebook, per grade id: `auto_score` and `needs_manual_grade`."""
+    comments: dict[str, dict] = field(default_factory=dict)
+    """Per notebook, per grade id: nbgrader's automatic comment."""
+    log: str = ""
+    """What nbgrader printed."""
+    seconds: float = 0.0
+    """Wall time of the task."""
+    peak_rss_mb: float = 0.0
+    """Peak resident memory of the worker process, in MiB."""
+    overruled: tuple[str, ...] = ()
+    """Tests that passed in the student's kernel but failed when judged outside it: `grade id: message`."""
+
+
+def _read_tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    for relative, content in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def _read_grades(db: Path, assignment: str, student: str) -> tuple[dict, dict]:
+    from nbgrader.api import Gradebook
+
+    scores, comments = {}, {}
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            scores[notebook.name] = {
+                g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade} for g in notebook.grades
+            }
+            comments[notebook.name] = {c.name: c.auto_comment for c in notebook.comments}
+    return scores, comments
+
+
+def kernel_environment(limits: Limits) -> dict[str, str]:
+    """The environment nbgrader, and so the student's kernel, runs with under `limits`."""
+    env = tool_environment()
+    if limits.threads:
+        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+            env[name] = str(limits.threads)
+    return env
+
+
+def nbgrader_flags(limits: Limits, scratch: Path) -> list[str]:
+    """The grading limits that nbgrader itself applies, as its own `--Class.trait=value` flags.
+
+    Without the network (a new network namespace, as root), nbgrader reaches the kernel over Unix sockets in the
+    kernel's scratch folder instead of TCP.
+    """
+    flags = [f"--Execute.timeout={limits.cell_seconds}", f"--BoundedExecute.max_output_bytes={limits.max_output_mb * 2**20}"]
+    if not limits.network and os.geteuid() == 0:
+        flags += ["--KernelManager.transport=ipc", f"--KernelManager.ip={scratch / 'runtime' / 'kernel'}"]
+    return flags
+
+
+def run_task(task: GradeTask) -> GradeOutcome:
+    """Grade one submission in a private course folder; return the autograded files and grades.
+
+    Args:
+        task: the submission, the template gradebook and the limits.
+
+    Returns:
+        A `GradeOutcome`; `ok` is False, with the reason, when the notebook was stopped or nbgrader failed.
+    """
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kmw-task-") as tmp:
+        root = Path(tmp)
+        workspace, scratch = root / "workspace", root / "scratch"
+        scratch.mkdir()
+        submitted = workspace / "submitted" / task.student / task.assignment
+        _write_tree(submitted, task.files)
+        env = kernel_environment(task.limits)
+        zygote = ""
+        if task.limits.prewarm:
+            from autograder.isolation.prewarm import zygote_socket
+
+            zygote = zygote_socket(env)
+        confinement = grading_confinement(task.limits, scratch, workspace, zygote)
+        judges, notes = _start_judges(task, submitted, confinement, zygote)
+        (workspace / "gradebook.db").write_bytes(task.gradebook)
+        log = workspace / "logs" / "autograde.log"
+        command = [
+            sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
+            *workspace_flags(workspace), *nbgrader_flags(task.limits, scratch),
+        ]
+        for judge in judges:
+            judge.start()
+        outcome = run_supervised(command, env, task.limits, confinement, log)
+        for judge in judges:
+            judge.finished.set()
+            judge.join(task.limits.cell_seconds)
+            if judge.own_error:
+                notes.append(f"{judge.plan.notebook}: the judge failed, nbgrader's verdicts stand: {judge.own_error}")
+            elif judge.error:
+                notes.append(f"{judge.plan.notebook}: {judge.error}")
+            else:
+                passed = sum(r.passed for r in judge.results.values())
+                notes.append(f"{judge.plan.notebook}: {passed} of {len(judge.results)} tests passed outside the "
+                             f"kernel, judged in {judge.seconds:.1f} s")
+        text = log.read_text(errors="replace") if log.exists() else ""
+        text += "".join(f"[judge] {note}\n" for note in notes)
+        folder = workspace / "autograded" / task.student / task.assignment
+        peak = psutil.Process().memory_info().rss / 2**20
+        seconds = time.monotonic() - started
+        if outcome.stopped:
+            return GradeOutcome(task.student, False, outcome.stopped, log=text, seconds=seconds, peak_rss_mb=peak)
+        if outcome.returncode != 0 or not folder.is_dir():
+            if "CellTimeoutError" in text or "Timeout waiting for execute reply" in text:
+                reason = f"timed out after {task.limits.cell_seconds} s in {outcome.last_cell}"
+            elif "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+                reason = f"the notebook's kernel stopped (it exited or crashed) in {outcome.last_cell}"
+            else:
+                reason = f"autograde failed: {last_error(text)}"
+            return GradeOutcome(task.student, False, reason, log=text, seconds=seconds, peak_rss_mb=peak)
+        scores, comments = _read_grades(workspace / "gradebook.db", task.assignment, task.student)
+        overruled = tuple(overrule(folder, scores, judges))
+        text += "".join(f"[judge] overruled {line}\n" for line in overruled)
+        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak,
+                            overruled)
+
+
+def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
+                  zygote: str) -> tuple[list[Judge], list[str]]:
+    """Prepare a judge per notebook, and add the cell that lets each one call the student's functions.
+
+    With a zygote, each judge runs in a fork of it, confined like the kernel but as its own unprivileged user
+    (`autograder.judge.forked`); without one, in this process.
+    """
+    scratch = Path(confinement.scratch)
+    workspace = submitted.parents[2]
+    judges, notes = [], []
+    for plan in task.judge:
+        path = submitted / plan.notebook
+        if not path.is_file():
+            continue
+        number = len(judges)
+        socket_path = scratch / f"answers-{number}.sock"
+        try:
+            if zygote:
+                judge = ForkedJudge(plan, socket_path, task.limits.cell_seconds, zygote, confinement,
+                                    scratch.parent / f"judge-{number}", workspace / "logs" / f"judge-{number}.log")
+            else:
+                judge = Judge(plan, socket_path, timeout=task.limits.cell_seconds)
+        except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: grade as stock nbgrader does)
+            notes.append(f"not judged outside the kernel: the set-up cells failed ({type(error).__name__}: {error})")
+            continue
+        if add_serve_cell(path, socket_path):
+            judges.append(judge)
+    return judges, notes
+
+
+def last_error(log: str) -> str:
+    """The most telling line of an nbgrader log: its last error, else its last line."""
+    import re
+
+    lines = log.splitlines()
+    errors = [line for line in lines if "| ERROR]" in line or "Error:" in line]
+    text = (errors or lines or ["nbgrader failed without a message"])[-1]
+    return re.sub(r"^\[\w+ \| ERROR\] ", "", text).strip()[:300]

@@ -1,0 +1,253 @@
+"""Run one grading command for one student under limits, and leave nothing running behind it.
+
+The command (stock `nbgrader autograde`) starts the student's kernel through `kernel_launcher`, which confines it
+as the `Confinement` this side writes says. This side watches the whole process tree: it stops everything when
+the notebook runs too long, uses too much memory or too many processes, and kills whatever is left when the
+command ends.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+from autograder.notebook.course import ROOT
+
+from .confinement import Confinement
+from .limits import Limits
+from .zygote import ZygoteChild
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a supervised command ended."""
+
+    returncode: int | None
+    """The command's exit code; None when it was killed."""
+    stopped: str = ""
+    """Why it was stopped, addressed to the student (empty when it ended by itself)."""
+    seconds: float = 0.0
+    """How long it ran."""
+    leftovers: int = 0
+    """How many processes were still running when it ended, and were killed."""
+    last_cell: str = ""
+    """The cell that ran last, described for a person (for example `the cell that defines f`)."""
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants, so that a double-forked process cannot escape the final kill."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the token scan still finds them
+        pass
+
+
+def kernel_spec_dir(folder: Path, confinement: Path) -> Path:
+    """Write a `python3` kernel spec that starts kernels through the confining launcher; return JUPYTER_PATH.
+
+    Args:
+        folder: where the spec goes (out of the kernel's reach: a kernel that rewrote it could start the next one
+            unconfined).
+        confinement: the settings file the launcher reads.
+    """
+    jupyter, folder = folder, folder / "kernels" / "python3"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "autograder.isolation.kernel_launcher", "--confinement", str(confinement),
+                 "-f", "{connection_file}"],
+        "display_name": "Python 3 (sandboxed for grading)",
+        "language": "python",
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec))
+    return jupyter
+
+
+def _tree(root_pid: int, token: str) -> list[psutil.Process]:
+    """Every live process the run started: descendants of the command, and anything carrying its token or descending from it."""
+    found: dict[int, psutil.Process] = {}
+    try:
+        for proc in psutil.Process(root_pid).children(recursive=True):
+            found[proc.pid] = proc
+    except psutil.NoSuchProcess:
+        pass
+    carriers = []
+    for proc in psutil.process_iter(["pid"]):
+        if proc.pid in found or proc.pid == os.getpid():
+            continue
+        try:
+            if proc.environ().get("KMW_TOKEN") == token:
+                found[proc.pid] = proc
+                carriers.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    # A kernel forked from a zygote (zygote.py) is no descendant of the command: it carries the token, and
+    # whatever it starts is found through it, even with a cleared environment.
+    for proc in carriers:
+        try:
+            for child in proc.children(recursive=True):
+                found.setdefault(child.pid, child)
+        except psutil.NoSuchProcess:
+            continue
+    return list(found.values())
+
+
+def _kill(processes: list[psutil.Process]) -> int:
+    killed = 0
+    for proc in processes:
+        try:
+            proc.kill()
+            killed += 1
+        except psutil.Error:
+            pass
+    psutil.wait_procs(processes, timeout=5)
+    return killed
+
+
+def describe_cell(text: str) -> str:
+    """Name a cell for a person: the question of a test cell, the function it defines, or its first line."""
+    question = re.match(r'\s*"""(.+?)"""', text, re.S)
+    if question:
+        return f"the test {' '.join(question.group(1).split())[:120]!r}"
+    defined = re.search(r"^\s*def\s+(\w+)", text, re.M)
+    if defined:
+        return f"the cell that defines {defined.group(1)}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return f"the cell starting {first[:80]!r}" if first else "an empty cell"
+
+
+def _current_cell(scratch: Path) -> str:
+    try:
+        return describe_cell((scratch / "current_cell").read_text(errors="replace"))
+    except OSError:
+        return "the first cell"
+
+
+def _reap_zombies() -> None:
+    """Collect adopted orphans that have exited."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def start(command: list[str], env: dict[str, str], handle: IO, zygote: str = "") -> subprocess.Popen | ZygoteChild:
+    """Start `command` in its own session, writing to `handle`.
+
+    A `python -m MODULE ...` command is forked from this worker's `zygote` (its socket) when one runs, which
+    imported the module already: nbgrader then starts in a fraction of a second instead of two or three.
+    """
+    if zygote and len(command) > 2 and command[0] == sys.executable and command[1] == "-m":
+        request = {"kind": "module", "module": command[2], "argv": command[3:], "cwd": str(ROOT), "env": env}
+        with open(os.devnull, "rb") as nothing:
+            try:
+                return ZygoteChild(zygote, request, [nothing.fileno(), handle.fileno(), handle.fileno()])
+            except OSError as error:
+                handle.write(f"[autograder] grading without the zygote: {error}\n")
+                handle.flush()
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=handle,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def run_supervised(
+    command: list[str], env: dict[str, str], limits: Limits, confinement: Confinement, log: Path
+) -> RunOutcome:
+    """Run `command` with its kernels confined, enforce the limits, and kill everything left at the end.
+
+    Args:
+        command: the grading command, for example `[python, -m, nbgrader, autograde, ...]`.
+        env: its environment; the kernel spec and this run's token are added to it.
+        limits: time, memory and process limits.
+        confinement: how the command's kernels are confined (its `scratch` is this run's own folder; its
+            `zygote`, if any, also forks the command). The settings and the kernel spec are written beside the
+            scratch folder, where the kernel can neither see nor change them.
+        log: a file to append the command's output to.
+
+    Returns:
+        How the command ended, and why it was stopped if it was.
+    """
+    become_subreaper()
+    token = uuid.uuid4().hex
+    scratch = Path(confinement.scratch)
+    settings = confinement.write(scratch.parent / "confinement.json")
+    env = dict(env)
+    env.update(
+        KMW_TOKEN=token,
+        JUPYTER_PATH=str(kernel_spec_dir(scratch.parent / "jupyter", settings)),
+        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+    )
+    started = time.monotonic()
+    stopped = ""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as handle:
+        handle.write("$ " + " ".join(command[2:]) + "\n")
+        handle.flush()
+        proc = start(command, env, handle, confinement.zygote)
+        try:
+            me = psutil.Process(proc.pid)
+        except psutil.NoSuchProcess:
+            me = None
+        last_scan = 0.0
+        while proc.poll() is None:
+            time.sleep(0.2)
+            _reap_zombies()
+            elapsed = time.monotonic() - started
+            if elapsed > limits.notebook_seconds:
+                stopped = f"timed out after {limits.notebook_seconds} s in {_current_cell(scratch)}"
+                break
+            if elapsed - last_scan < 0.5:
+                continue
+            last_scan = elapsed
+            tree = [p for p in _tree(proc.pid, token) if me is None or p.pid != me.pid]
+            if len(tree) > limits.max_processes:
+                stopped = f"started more than {limits.max_processes} processes (seen while running {_current_cell(scratch)})"
+                break
+            rss = 0
+            for p in tree:
+                try:
+                    rss += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            if rss > limits.memory_mb * 1024 * 1024:
+                stopped = f"used more than {limits.memory_mb} MB of memory (seen while running {_current_cell(scratch)})"
+                break
+            try:
+                grader_rss = me.memory_info().rss if me else 0
+            except psutil.Error:
+                grader_rss = 0
+            if grader_rss > (limits.memory_mb + 1024) * 1024 * 1024:
+                stopped = f"printed too much output in {_current_cell(scratch)}"
+                break
+        if stopped:
+            handle.write(f"[autograder] stopped: {stopped}\n")
+    leftovers = _tree(proc.pid, token)
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    killed = _kill(leftovers)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    _reap_zombies()
+    return RunOutcome(
+        None if stopped else proc.returncode, stopped, time.monotonic() - started, killed, _current_cell(scratch)
+    )

@@ -1,0 +1,133 @@
+"""The kernel's side of judging outside the kernel: call the student's functions when the grader asks.
+
+While grading, a last cell added to the student's notebook runs `serve()`. The grader (`judge.py`) connects
+over a Unix socket in the kernel's scratch folder and sends calls such as `build_sequential_model(8)`; this side
+calls the student's function and sends back the result as data (`wire.py`), with the new state of any model it
+was given (weights, compile settings, `trainable` flags), and the files it wrote at the paths it was given. Nothing
+here decides a grade: everything it sends is checked by the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from .wire import (
+    Decoder,
+    Encoder,
+    WireError,
+    apply_trainable_flags,
+    model_to_bytes,
+    receive,
+    returned_files,
+    send,
+    trainable_flags,
+)
+
+SERVE_CELL = "import autograder.judge.answer_server as _kmw_answers\n_kmw_answers.serve({path!r})"
+"""The cell the grader adds at the end of a notebook (`path`: the socket's path)."""
+
+
+def models_in(args: list, kwargs: dict) -> list[Any]:
+    """The Keras models among a call's arguments, in order: positional first, then by keyword."""
+    import keras
+
+    return [value for value in [*args, *kwargs.values()] if isinstance(value, keras.Model)]
+
+
+def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+    """Answer one request from the grader.
+
+    Args:
+        namespace: the notebook's variables.
+        header: `{"op": "call", "name": ..., "args": [...], "kwargs": {...}}`, values as `wire` trees, and
+            optionally `arg_trainable`, the `trainable` flags of each model argument (`wire.trainable_flags`).
+        blobs: the binary parts of the arguments.
+
+    Returns:
+        The reply: `status` `ok` with the `result`, the `arg_models` and `arg_trainable` (new state of each model
+        argument) and the `files` written at path arguments (`wire.returned_files`), `raised` with the error's
+        `type`, the `kinds` it is (its classes' names, most specific first) and `message`, or `missing` when the
+        name is not defined.
+    """
+    if header.get("op") != "call" or not isinstance(header.get("name"), str):
+        return {"status": "bad_request"}, {}
+    name = header["name"]
+    if name not in namespace:
+        return {"status": "missing"}, {}
+    decoder = Decoder(blobs)
+    try:
+        args = [decoder.decode(node) for node in header.get("args", [])]
+        kwargs = {str(key): decoder.decode(node) for key, node in dict(header.get("kwargs", {})).items()}
+    except WireError as error:
+        return {"status": "bad_request", "message": str(error)}, {}
+    known = models_in(args, kwargs)
+    sent_flags = header.get("arg_trainable")
+    for model, flags in zip(known, sent_flags if isinstance(sent_flags, list) else [], strict=False):
+        apply_trainable_flags(model, flags)
+    try:
+        result = namespace[name](*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
+        kinds = [kind.__name__ for kind in type(error).__mro__]  # so that a ValueError of the student's own stays one
+        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000]}, {}
+    encoder = Encoder(known_models=known)
+    node = encoder.encode(result)
+    state = []
+    for model in known:
+        try:
+            state.append(encoder.add_blob(model_to_bytes(model)))
+        except Exception:  # noqa: BLE001 (a model that cannot be saved keeps the grader's copy)
+            state.append(None)
+    files = returned_files([*args, *kwargs.values()], encoder)
+    flags = [trainable_flags(model) for model in known]
+    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files}, encoder.blobs
+
+
+def _user_namespace() -> dict:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return shell.user_ns
+    except ImportError:
+        pass
+    import __main__
+
+    return vars(__main__)
+
+
+def serve(path: str, wait_seconds: float = 30.0, namespace: dict | None = None) -> None:
+    """Answer the grader's calls until it says it is done, or until no grader connects within `wait_seconds`.
+
+    Args:
+        path: the socket's path, in the kernel's scratch folder.
+        wait_seconds: how long to wait for the grader to connect.
+        namespace: where the student's functions are; by default the notebook's variables.
+    """
+    namespace = _user_namespace() if namespace is None else namespace
+    if os.path.exists(path):
+        os.unlink(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(path)
+        os.chmod(path, 0o666)  # the judge runs as a user of its own
+        server.listen(1)
+        server.settimeout(wait_seconds)
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            return
+        connection.settimeout(None)
+        with connection:
+            while True:
+                try:
+                    header, blobs = receive(connection)
+                except (WireError, OSError):
+                    return
+                if header.get("op") == "done":
+                    return
+                send(connection, *handle(namespace, header, blobs))
+    finally:
+        server.close()

@@ -1,0 +1,143 @@
+"""The judge in a fork of the worker's zygote: TensorFlow already imported, and run as its own unprivileged user.
+
+`judging.Judge` runs the tests again in the worker's process, which then imports TensorFlow (hundreds of MiB per
+worker) and reads the kernel's `.keras` files as root. `ForkedJudge` asks the worker's zygote
+(`autograder.isolation.zygote`) for a child instead, whose entry point is `run_judge_child`. The child shares the
+zygote's imported pages, is confined like the kernel but as another user (`JUDGE_UID`, so that the student's
+kernel, running as `nobody`, can neither signal nor trace it), receives the plan over a private socket pair,
+judges, and sends back the results as JSON.
+
+Protocol over the socket pair (`wire.send` / `wire.receive` frames):
+
+- worker -> child: the plan (`plan_header`), with the instructor's data files as blobs;
+- child -> worker: `{"results": [...]}`, `{"error": ...}` (the kernel stopped answering: the student's tests fail)
+  or `{"own_error": ...}` (the judge broke: nbgrader's verdicts stand).
+
+A child that ends without a word was stopped, for example by running out of memory on the student's answers:
+the student's tests fail, as they would when the kernel stops answering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import socket
+from dataclasses import asdict
+from pathlib import Path
+
+from autograder.isolation.confinement import Confinement, allowed_environment
+from autograder.isolation.zygote import ZygoteChild
+from autograder.notebook.results import TestResult
+
+from .judging import Judge, JudgedTest, JudgePlan, JudgeUnavailable, connect, prepare, run_tests
+from .wire import WireError, receive, send
+
+JUDGE_UID = 65533
+"""The user the judge runs as, when the grader runs as root: not `nobody`, whom the student's kernel runs as."""
+PR_SET_DUMPABLE = 4
+
+
+def plan_header(plan: JudgePlan, socket_path: str, timeout: float) -> tuple[dict, dict[str, bytes]]:
+    """The plan, the kernel's socket and the timeout as a `wire` header, and the plan's data files as blobs."""
+    header = {
+        "notebook": plan.notebook, "setup": list(plan.setup), "names": list(plan.names),
+        "tests": [asdict(test) for test in plan.tests], "socket": socket_path, "timeout": timeout,
+    }
+    return header, dict(plan.files)
+
+
+def plan_from(header: dict, blobs: dict[str, bytes]) -> JudgePlan:
+    """The plan `plan_header` sent."""
+    tests = tuple(JudgedTest(t["grade_id"], t["code"], float(t["points"])) for t in header["tests"])
+    return JudgePlan(header["notebook"], tuple(header["setup"]), tests, tuple(header["names"]), dict(blobs))
+
+
+class ForkedJudge(Judge):
+    """Judges one notebook in a child of the worker's zygote; the same waiting, results and errors as `Judge`."""
+
+    def __init__(self, plan: JudgePlan, socket_path: Path, timeout: float, zygote: str, confinement: Confinement,
+                 folder: Path, log: Path) -> None:
+        """Prepare to judge.
+
+        Args:
+            plan: the notebook's plan.
+            socket_path: where the kernel's last cell will serve the answers.
+            timeout: seconds one call of a student's function may take.
+            zygote: the socket of the worker's zygote.
+            confinement: the kernel's confinement, which the child takes as another user, in `folder`.
+            folder: the child's own folder (its HOME and TMPDIR), out of the kernel's sight.
+            log: a file for the child's stdout and stderr.
+        """
+        self.zygote, self.folder, self.log = zygote, folder, log
+        self.confinement = confinement.but(scratch=str(folder), uid=JUDGE_UID, zygote="",
+                                           keep=(*confinement.keep, str(socket_path.parent)))
+        super().__init__(plan, socket_path, timeout)
+
+    def set_up(self) -> None:
+        """Nothing here: the child runs the set-up cells."""
+        return None
+
+    def judge(self) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # its own user's, once confined
+        request = {"kind": "entry", "entry": f"{__name__}:run_judge_child", "config": asdict(self.confinement),
+                   "cwd": str(self.folder), "env": allowed_environment()}
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with ours, open(os.devnull, "rb") as nothing, self.log.open("ab") as log:
+            try:
+                child = ZygoteChild(self.zygote, request, [nothing.fileno(), log.fileno(), log.fileno(), theirs.fileno()])
+            finally:
+                theirs.close()
+            try:
+                send(ours, *plan_header(self.plan, str(self.socket_path), self.timeout))
+                try:
+                    reply, _ = receive(ours)
+                except (OSError, WireError):
+                    code = child.wait(5) if child.poll() is None else child.returncode
+                    raise JudgeUnavailable(f"the grader's checker was stopped before it finished (exit {code}); "
+                                           "did an answer use too much memory?") from None
+            finally:
+                child.kill()
+                with contextlib.suppress(Exception):
+                    child.wait(5)
+        if "results" in reply:
+            self.results = {r["grade_id"]: TestResult(**r) for r in reply["results"]}
+        elif "error" in reply:
+            self.error = str(reply["error"])
+        else:
+            self.own_error = str(reply.get("own_error", "the judge sent no results"))
+        if self.own_error and self.log.exists():  # what the child printed says why, for the instructor
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-20:]
+            self.own_error += "".join(f"\n[judge log] {line}" for line in tail)
+
+
+def run_judge_child(request: dict, fds: list[int]) -> None:
+    """In the zygote's child, confined as the judge's user: judge the plan the worker sends over the socket pair.
+
+    Args:
+        request: the zygote request.
+        fds: this side of the worker's socket pair.
+    """
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no tracing, no /proc/<pid>/mem, even by its own user
+    with socket.socket(fileno=fds[0]) as channel:
+        header, blobs = receive(channel)
+        send(channel, judge_once(plan_from(header, blobs), header["socket"], float(header["timeout"])))
+
+
+def judge_once(plan: JudgePlan, socket_path: str, timeout: float) -> dict:
+    """Set up, connect to the kernel, run the tests; the reply for the worker."""
+    try:
+        namespace = prepare(plan)
+    except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: not the student's fault)
+        return {"own_error": f"the set-up cells failed ({type(error).__name__}: {error})"}
+    try:
+        connection = connect(socket_path, timeout)
+    except JudgeUnavailable as error:
+        return {"error": str(error)}
+    try:
+        results = run_tests(plan, namespace, connection)
+    except Exception as error:  # noqa: BLE001
+        return {"own_error": f"{type(error).__name__}: {error}"}
+    finally:
+        connection.close()  # after the results exist: the kernel's last cell ends when told "done"
+    return {"results": [asdict(result) for result in results.values()]}

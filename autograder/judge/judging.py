@@ -1,0 +1,378 @@
+"""Judge answers outside the student's kernel, so that no answer cell can disarm the tests.
+
+Stock nbgrader runs the test cells in the student's own kernel, after the student's code. Code there can patch
+`autograder.checks`, `keras.Model` or `builtins`, or rewrite later cells, and every test then passes. So the
+grader runs the same test cells a second time, here, in its own process: the lesson's read-only set-up cells
+(from the instructor's notebook, with the instructor's data files), then each test cell, where each name the
+student defines (`build_sequential_model`, ...) is a `RemoteFunction`. Calling one asks the student's kernel
+(`answer_server.py`) to call the student's function, and brings back the result as data (`wire.py`): a model
+arrives as its `.keras` file, so the checks inspect a real model built here, with untouched Keras.
+
+The tests run in a folder of the judge's own, holding the instructor's data files, as the kernel's do in the
+notebook's folder. A file the student's function writes at a relative path it was given (`save_and_reload(model,
+"exam.keras")`) comes back with the result and is written at the same path there, so that a test can look for it.
+
+A test cell's grade is the lower of the two verdicts: the kernel's (what stock nbgrader gives) and this one.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from autograder.notebook.cells import error_message, is_answer_cell, is_readonly_setup, is_test_cell, nbgrader_meta
+from autograder.notebook.results import TestResult
+
+from .answer_server import handle, models_in
+from .wire import (
+    SAFE_ERRORS,
+    Decoder,
+    Encoder,
+    WireError,
+    apply_trainable_flags,
+    model_from_bytes,
+    receive,
+    send,
+    trainable_flags,
+    write_returned_files,
+)
+
+UNAVAILABLE = "The grader could not check this test outside your notebook"
+"""How a test the judge could not run starts its message."""
+
+
+class JudgeUnavailable(Exception):
+    """The student's kernel did not answer: it stopped, never served, or sent something unreadable."""
+
+
+@dataclass(frozen=True)
+class JudgedTest:
+    """One test cell, as the judge runs it."""
+
+    grade_id: str
+    """The test cell's nbgrader id."""
+    code: str
+    """Its source, hidden tests included."""
+    points: float
+    """Points available."""
+
+
+@dataclass(frozen=True)
+class JudgePlan:
+    """What the judge needs to grade one notebook, as plain data (it travels to workers with the task)."""
+
+    notebook: str
+    """The notebook's file name, for example `03_sequential.ipynb`."""
+    setup: tuple[str, ...]
+    """The source of each read-only set-up cell, in order (imports, data)."""
+    tests: tuple[JudgedTest, ...]
+    """The test cells, in order."""
+    names: tuple[str, ...]
+    """The names the student's answer cells define: the judge asks the kernel for these."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The instructor's data files the set-up cells read, by file name."""
+
+
+def defined_names(code: str) -> list[str]:
+    """The names a cell defines at its top level: functions, classes, and assigned variables."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def plan_for(notebook_path: Path) -> JudgePlan:
+    """The judge's plan for an instructor's notebook (`source/<lesson>/<lesson>.ipynb`).
+
+    Args:
+        notebook_path: the instructor's notebook; the data files beside it go into the plan.
+
+    Returns:
+        A `JudgePlan` with the set-up cells, the test cells with their hidden tests, and the student's names.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    setup, tests, names = [], [], []
+    for cell in nb.cells:
+        if is_readonly_setup(cell):
+            setup.append(cell.source)
+        elif is_answer_cell(cell):
+            names += [n for n in defined_names(cell.source) if n not in names]
+        elif is_test_cell(cell):
+            meta = nbgrader_meta(cell)
+            tests.append(JudgedTest(meta["grade_id"], cell.source, float(meta.get("points", 0))))
+    files = {p.name: p.read_bytes() for p in sorted(notebook_path.parent.iterdir())
+             if p.is_file() and p.suffix in (".csv", ".json", ".npz", ".npy", ".txt") and p.name != "hints.json"}
+    return JudgePlan(notebook_path.name, tuple(setup), tuple(tests), tuple(names), files)
+
+
+class Connection(Protocol):
+    """A way to reach the student's kernel."""
+
+    def request(self, header: dict, blobs: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+        """Send one request; return the reply."""
+
+
+class SocketConnection:
+    """The student's kernel, reached over the Unix socket its last cell opened."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect(path)
+        except OSError as error:
+            raise JudgeUnavailable(f"could not reach the notebook's kernel ({error})") from None
+
+    def request(self, header: dict, blobs: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+        try:
+            send(self.sock, header, blobs)
+            return receive(self.sock)
+        except (OSError, WireError) as error:
+            raise JudgeUnavailable(f"the notebook's kernel stopped answering ({error})") from None
+
+    def close(self) -> None:
+        """Tell the kernel the grader is done, then hang up."""
+        with contextlib.suppress(OSError):
+            send(self.sock, {"op": "done"})
+        self.sock.close()
+
+
+class LocalConnection:
+    """A namespace in this process standing in for the kernel, with every message turned into bytes and back.
+
+    The test suite uses it to compare the judge with the kernel quickly; grading uses `SocketConnection`.
+    """
+
+    def __init__(self, namespace: dict) -> None:
+        self.namespace = namespace
+
+    def request(self, header: dict, blobs: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+        reply, reply_blobs = handle(self.namespace, json.loads(json.dumps(header)), dict(blobs))
+        return json.loads(json.dumps(reply)), dict(reply_blobs)
+
+
+class RemoteFunction:
+    """Stands for a function the student defined: calling it calls the student's function in the kernel."""
+
+    def __init__(self, name: str, connection: Connection, folder: Path | None = None) -> None:
+        """Stand for `name`, reached through `connection`; files it writes at path arguments come back into `folder`
+        (None: they are not written anywhere)."""
+        self.__name__ = name
+        self._connection = connection
+        self._folder = folder
+
+    def __repr__(self) -> str:
+        return f"<the student's {self.__name__}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        known = models_in(list(args), kwargs)
+        encoder = Encoder()
+        header = {
+            "op": "call", "name": self.__name__,
+            "args": [encoder.encode(a) for a in args], "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()},
+            "arg_trainable": [trainable_flags(model) for model in known],
+        }
+        reply, blobs = self._connection.request(header, encoder.blobs)
+        status = reply.get("status")
+        if status == "missing":
+            raise NameError(f"name '{self.__name__}' is not defined")
+        if status == "raised":
+            kind, message = str(reply.get("type", "Exception")), str(reply.get("message", ""))
+            error = safe_error(kind, reply.get("kinds"))
+            raise error(message) if error else RuntimeError(f"{kind}: {message}")
+        if status != "ok":
+            raise JudgeUnavailable(f"the notebook's kernel did not understand the grader ({status})")
+        try:
+            for model, blob in zip(known, reply.get("arg_models") or [], strict=False):
+                if isinstance(blob, str) and blob in blobs:
+                    update_model(model, model_from_bytes(blobs[blob]))
+            flags = reply.get("arg_trainable")
+            for model, state in zip(known, flags if isinstance(flags, list) else [], strict=False):
+                apply_trainable_flags(model, state)
+            write_returned_files(self._folder, reply.get("files"), blobs, [*args, *kwargs.values()])
+            return Decoder(blobs, known).decode(reply.get("result"))
+        except WireError as error:
+            raise JudgeUnavailable(f"the notebook's kernel sent something unreadable ({error})") from None
+
+
+def safe_error(kind: str, kinds: Any = None) -> type[Exception] | None:
+    """The built-in error to raise for an error the student's function raised, or None for a `RuntimeError`.
+
+    Args:
+        kind: the error's class name, for example `ValueError`.
+        kinds: the names of all its classes, most specific first, as the kernel sent them: an error class of the
+            student's own, such as `class NotAStack(ValueError)`, then arrives as the `ValueError` it is.
+    """
+    names = [kind] + ([name for name in kinds if isinstance(name, str)] if isinstance(kinds, list) else [])
+    return next((SAFE_ERRORS[name] for name in names if name in SAFE_ERRORS), None)
+
+
+def update_model(target: Any, source: Any) -> None:
+    """Give `target` the weights and compile settings that the student's function left on its copy, `source`."""
+    weights = source.get_weights()
+    if len(weights) == len(target.weights) and all(tuple(w.shape) == tuple(v.shape) for w, v in zip(weights, target.weights, strict=False)):
+        target.set_weights(weights)
+    config = source.get_compile_config() if getattr(source, "compiled", False) else None
+    if config:
+        target.compile_from_config(config)
+
+
+def prepare(plan: JudgePlan, connection: Connection | None = None) -> dict:
+    """Run the plan's set-up cells in a fresh namespace, in a folder holding the instructor's data files.
+
+    Args:
+        plan: the notebook's plan.
+        connection: the student's kernel; the student's names are bound to it (later, with `bind`, if None).
+
+    Returns:
+        The namespace the test cells run in.
+    """
+    namespace: dict = {"__name__": "__main__"}
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="kmw-judge-") as folder:
+        for name, content in plan.files.items():
+            (Path(folder) / name).write_bytes(content)
+        os.chdir(folder)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                for code in plan.setup:
+                    exec(compile(code, "<set-up>", "exec"), namespace)
+        finally:
+            os.chdir(here)
+    if connection is not None:
+        bind(plan, namespace, connection)
+    return namespace
+
+
+def bind(plan: JudgePlan, namespace: dict, connection: Connection, folder: Path | None = None) -> None:
+    """Point the student's names in `namespace` at the student's kernel (files they write come back into `folder`)."""
+    for name in plan.names:
+        namespace[name] = RemoteFunction(name, connection, folder)
+
+
+@contextlib.contextmanager
+def working_folder(plan: JudgePlan):
+    """A fresh folder holding the plan's data files, the current directory until the block ends (then deleted).
+
+    Test cells see the same relative paths there as in the notebook's folder. The judge's own process (a fork, or
+    the test suite) is the only one that works there; in a grading worker without a zygote it runs beside a thread
+    that waits on nbgrader and uses absolute paths only.
+    """
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="kmw-judge-tests-") as name:
+        folder = Path(name)
+        for file, content in plan.files.items():
+            (folder / file).write_bytes(content)
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(here)
+
+
+def run_tests(plan: JudgePlan, namespace: dict, connection: Connection) -> dict[str, TestResult]:
+    """Run each test cell in `namespace`, in a folder of its own (`working_folder`); return each one's result.
+
+    A test the judge could not finish because the kernel stopped answering fails with that reason.
+    """
+    results: dict[str, TestResult] = {}
+    unavailable = ""
+    with working_folder(plan) as folder:
+        for test in plan.tests:
+            message = unavailable
+            if not message:
+                bind(plan, namespace, connection, folder)
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(test.code, f"<{test.grade_id}>", "exec"), namespace)
+                except JudgeUnavailable as error:
+                    unavailable = message = f"{UNAVAILABLE}: {error}"
+                except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
+                    message = error_message(error)
+            results[test.grade_id] = TestResult(test.grade_id, not message, 0.0 if message else test.points,
+                                                test.points, message)
+    return results
+
+
+class Judge(threading.Thread):
+    """Judges one notebook from a thread, while nbgrader runs the notebook whose last cell serves the answers.
+
+    This one judges in the worker's own process; `forked_judge.ForkedJudge` judges in a fork of the worker's
+    zygote, as an unprivileged user. Both wait here for the kernel to serve, then `judge()`.
+    """
+
+    def __init__(self, plan: JudgePlan, socket_path: Path, timeout: float) -> None:
+        super().__init__(daemon=True, name=f"judge-{plan.notebook}")
+        self.plan, self.socket_path, self.timeout = plan, socket_path, timeout
+        self.finished = threading.Event()
+        """Set by the grader when nbgrader has ended: the kernel will not serve any more."""
+        self.results: dict[str, TestResult] = {}
+        self.error = ""
+        """Why the kernel could not be judged: it never served, or stopped answering (its tests then fail)."""
+        self.own_error = ""
+        """Why the judge itself failed, through no fault of the student (nbgrader's verdicts then stand)."""
+        self.seconds = 0.0
+        """How long judging took, once the kernel served."""
+        self.namespace = self.set_up()
+
+    def set_up(self) -> dict | None:
+        """Run the plan's set-up cells before the notebook starts (raises when the instructor's cells fail)."""
+        return prepare(self.plan)
+
+    def run(self) -> None:
+        while not self.socket_path.exists():
+            if self.finished.wait(0.05):
+                self.error = "the notebook ended before its last cell let the grader in"
+                return
+        started = time.monotonic()
+        try:
+            self.judge()
+        except JudgeUnavailable as error:
+            self.error = str(error)
+        except Exception as error:  # noqa: BLE001 (a judge that breaks must not take the worker down)
+            self.own_error = f"{type(error).__name__}: {error}"
+        finally:
+            self.seconds = time.monotonic() - started
+
+    def judge(self) -> None:
+        """Connect to the kernel, run the tests, and set `results` or `error`."""
+        connection = connect(str(self.socket_path), self.timeout, self.finished)
+        try:
+            self.results = run_tests(self.plan, self.namespace, connection)
+        finally:
+            connection.close()
+
+
+def connect(path: str, timeout: float, gone: threading.Event | None = None) -> SocketConnection:
+    """Connect to the kernel's answer socket, retrying while it binds and starts to listen.
+
+    Raises:
+        JudgeUnavailable: when it never accepts, or `gone` is set meanwhile.
+    """
+    for _ in range(39):
+        try:
+            return SocketConnection(path, timeout)
+        except JudgeUnavailable:
+            if gone.wait(0.05) if gone else time.sleep(0.05):
+                raise
+    return SocketConnection(path, timeout)
