@@ -269,6 +269,6 @@ def test_nothing_outlives_grading(graded):
     leftovers = []
     for proc in psutil.process_iter(["cmdline", "username"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if "kernel_launcher" in cmdline or (proc.info["username"] == "nobody" and "sleep 600" in cmdline):
+        if "autograder.isolation.kernel_launcher" in cmdline or (proc.info["username"] == "nobody" and "sleep 600" in cmdline):
             leftovers.append(cmdline)
     assert leftovers == []
