@@ -52,13 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=_count, default=3, help="how many students (STUDENTS=)")
     args = parser.parse_args(argv)
 
-    if not PROXY.exists():
-        print(f"error: JupyterHub's proxy is not installed ({PROXY.relative_to(ROOT)}); run `make install`",
-              file=sys.stderr)
-        return 1
     if port_in_use(args.port):
         print(f"error: port {args.port} is busy (something else listens on it); pick another one: "
               f"make classroom PORT={next_free_port(args.port)}", file=sys.stderr)
+        return 1
+    if not PROXY.exists():
+        print(f"error: JupyterHub's proxy is not installed ({PROXY.relative_to(ROOT)}); run `make install`",
+              file=sys.stderr)
         return 1
     try:
         register_lessons()
