@@ -1,7 +1,10 @@
 # Keras Model Wars: a few verbs. Each one installs what it needs first.
 #   make lab         start JupyterLab on course/ (students, self-paced learners; MODE=graded turns hints off)
 #   make instructor  start JupyterLab at the course root, with nbgrader's formgrader
+#   make classroom   start a local JupyterHub for an instructor and STUDENTS students (nbgrader's exchange included)
 #   make test        run the whole test suite, browser tests included (installs Debian's chromium if missing)
+#   make test-fast   run the tests that need neither a browser nor stock nbgrader end to end (about 2 minutes)
+#   make lint        check the code with ruff (lint and import order)
 #   make release     regenerate course/ from source/ with stock nbgrader
 #   make strip       strip outputs from the instructor notebooks
 
@@ -9,6 +12,8 @@ VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
+# how many students `make classroom` lets in (student1, student2, ...), besides the instructor
+STUDENTS ?= 3
 # MODE=graded turns hints off in the notebooks (check() and progress() still run visible tests only).
 MODE   ?= self-paced
 CHROMIUM ?= /usr/bin/chromium
@@ -17,7 +22,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # nbgrader calls alembic from PATH, and kernels must find the venv's python: put its bin first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install chromium lab instructor test release strip data
+.PHONY: install nodejs chromium lab instructor classroom test test-fast lint release strip data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,22 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# JupyterHub's proxy (configurable-http-proxy), at the version package-lock.json pins, into node_modules/
+node_modules/.installed: package.json package-lock.json | nodejs
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# npm and Node.js 18 or newer, for the proxy: Debian's packages when missing (as root)
+nodejs:
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+		else \
+			echo "make classroom needs Node.js and npm: sudo apt-get install nodejs npm" >&2; exit 1; \
+		fi; \
+	fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 # Students: JupyterLab on course/, with nbgrader's Validate button. Headless-safe: prints the URL to open.
 lab: install
@@ -39,6 +59,13 @@ instructor: install
 	MODEL_WARS_MODE=$(MODE) $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir=. $(ALLOW_ROOT)
 
+# A class on this machine: JupyterHub on 127.0.0.1:$(PORT) (8000 unless given) for an instructor and STUDENTS students,
+# all as this system user. The instructor's JupyterLab runs at the course root with the formgrader, each student's in
+# classroom/users/<name>/; nbgrader's exchange is grading/exchange. Prints each user's log-in page and password.
+classroom: install
+	MODEL_WARS_MODE=$(MODE) $(PY) -m autograder.classroom --port=$(if $(filter file,$(origin PORT)),8000,$(PORT)) \
+		--students=$(STUDENTS)
+
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -51,6 +78,13 @@ chromium:
 
 test: install chromium
 	$(PY) -m pytest
+
+# Everything but the browser, classroom and stock-nbgrader pipeline tests (markers in pyproject.toml).
+test-fast: install
+	$(PY) -m pytest --fast -n auto -m "not pipeline and not browser and not classroom"
+
+lint: install
+	$(VENV)/bin/ruff check .
 
 release: install
 	for lesson in $$(ls source); do \

@@ -171,13 +171,18 @@ def assert_full_marks(results: dict[str, TestResult], total: float) -> None:
     assert sum(r.points for r in results.values()) == sum(r.max_points for r in results.values()) == total
 
 
+JUDGE_MUTANTS = True
+"""Whether `assert_mutant` also judges each wrong answer outside the kernel; `pytest --fast` (`make test-fast`) turns
+it off, and the full run keeps it. The references and the other correct formulations are always judged."""
+
+
 def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, str],
                   reference: dict[str, TestResult]) -> None:
     """A wrong answer fails exactly the `expected` tests, each with its message fragment, and loses their points.
 
     Only the tests of the exercises in `answers` run; the other exercises keep their reference answers.
     """
-    results = run_exercises(assignment, answers, only=answers)
+    results = run_exercises(assignment, answers, only=answers, judged=JUDGE_MUTANTS)
     for grade_id, result in results.items():
         if grade_id in expected:
             assert not result.passed, f"{grade_id} should fail"

@@ -1,4 +1,5 @@
-"""Small parts of batch grading, tested directly: the template gradebook, and starting nbgrader without a zygote."""
+"""Small parts of batch grading, tested directly: the template gradebook, importing a result, and starting nbgrader
+without a zygote."""
 
 import sqlite3
 import sys
@@ -6,7 +7,8 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading.gradebook import STUDENT_TABLES, template_gradebook
+from autograder.grading.gradebook import STUDENT_TABLES, import_outcome, template_gradebook
+from autograder.grading.task import GradeOutcome
 from autograder.isolation.watchdog import start
 
 
@@ -37,6 +39,28 @@ def test_template_keeps_the_assignment_and_drops_every_student(tmp_path):
         assert gradebook.find_assignment("03_sequential").max_score == 2
         assert [s.id for s in gradebook.students] == []
     assert _count(db, "student") == 2, "the class gradebook itself must not change"
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own, on adding a submission
+def test_an_imported_result_is_autograded_in_the_formgraders_eyes(tmp_path):
+    """Does a graded submission carry its timestamp.txt's time into the gradebook, as `nbgrader autograde` does, so
+    that the formgrader counts it autograded (and not "needs autograding")?"""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment("03_sequential")
+        gradebook.add_notebook("03_sequential", "03_sequential")
+    stamp = b"2026-11-29 16:19:03.250554 UTC"
+    (tmp_path / "submitted" / "ada" / "03_sequential").mkdir(parents=True)
+    (tmp_path / "submitted" / "ada" / "03_sequential" / "timestamp.txt").write_bytes(stamp)
+    outcome = GradeOutcome("ada", ok=True, autograded={"03_sequential.ipynb": b"{}", "timestamp.txt": stamp})
+    import_outcome(tmp_path, "03_sequential", outcome)
+
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    config.CourseDirectory.db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    assert NbGraderAPI(config=config).get_autograded_students("03_sequential") == {"ada"}
 
 
 def test_nbgrader_starts_afresh_when_the_zygote_is_gone(tmp_path):

@@ -33,6 +33,7 @@ def checked(tmp_path_factory):
     return _check(notebook, cwd=folder.parent), notebook, before
 
 
+@pytest.mark.pipeline  # the check command runs lesson 03 whole
 def test_check_reports_each_visible_test(checked):
     """Does check list each visible test with PASS or FAIL and its points?"""
     done, _, _ = checked
@@ -42,6 +43,7 @@ def test_check_reports_each_visible_test(checked):
     assert "when_sequential_is_not_enough  (written answer" in done.stdout
 
 
+@pytest.mark.pipeline
 def test_check_shows_the_teaching_message(checked):
     """Does a failing test come with the message that names the fix?"""
     done, _, _ = checked
@@ -49,6 +51,7 @@ def test_check_shows_the_teaching_message(checked):
     assert done.returncode == 1
 
 
+@pytest.mark.pipeline
 def test_check_never_changes_the_notebook(checked):
     """Is the learner's notebook byte for byte the same after the check?"""
     _, notebook, before = checked

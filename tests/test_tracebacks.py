@@ -136,6 +136,7 @@ def kernel_outputs():
     return nb, [strip_ansi("\n".join(e.traceback)) if e else None for e in errors]
 
 
+@pytest.mark.pipeline  # a real kernel, or stock nbgrader validate
 def test_a_failed_check_in_the_kernel_shows_the_tests_line_and_the_message(kernel_outputs):
     """In the kernel's default mode, does a failed check's traceback end with the test's line and the message, with no
     line of the checker?"""
@@ -145,6 +146,7 @@ def test_a_failed_check_in_the_kernel_shows_the_tests_line_and_the_message(kerne
     assert_shows_only_the_test(shown[2], "checks.assert_is_model(None)", MODEL_MESSAGE)
 
 
+@pytest.mark.pipeline  # a real kernel, or stock nbgrader validate
 @pytest.mark.parametrize("cell, mode", [(4, "Plain"), (6, "Verbose")])
 def test_every_exception_mode_hides_the_checker(kernel_outputs, cell, mode):
     """Under `%xmode Plain` and `%xmode Verbose` too, does the checker stay out of the traceback?"""
@@ -152,12 +154,14 @@ def test_every_exception_mode_hides_the_checker(kernel_outputs, cell, mode):
     assert_shows_only_the_test(shown[cell], LAYERS_LINE, LAYERS_MESSAGE)
 
 
+@pytest.mark.pipeline  # a real kernel, or stock nbgrader validate
 def test_the_students_own_frames_stay(kernel_outputs):
     """Does an assertion in the student's own function still show that function's line?"""
     _, shown = kernel_outputs
     assert "mine(-1)" in shown[7] and "assert x > 0, 'x must be positive'" in shown[7], shown[7]
 
 
+@pytest.mark.pipeline  # a real kernel, or stock nbgrader validate
 def test_feedback_shows_the_message_without_the_checker(kernel_outputs):
     """Does the feedback's copy of a failed test cell show the message and no line of the checker?"""
     nb, _ = kernel_outputs
@@ -167,6 +171,7 @@ def test_feedback_shows_the_message_without_the_checker(kernel_outputs):
     assert LAYERS_MESSAGE in text and "autograder/checks" not in text
 
 
+@pytest.mark.pipeline  # a real kernel, or stock nbgrader validate
 def test_nbgrader_validate_shows_the_tests_line_and_the_message(tmp_path):
     """Does `nbgrader validate` print the failed test's line and message, and no line of the checker?"""
     path = tmp_path / "lesson.ipynb"

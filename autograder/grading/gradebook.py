@@ -67,7 +67,10 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
         path.write_bytes(content)
     with Gradebook(db_url(workspace)) as gradebook:
         gradebook.update_or_create_student(outcome.student)
-        submission = gradebook.update_or_create_submission(assignment, outcome.student)
+        # the submission's time, as stock `nbgrader autograde` records it: the formgrader counts a submission as
+        # autograded only when this matches the timestamp.txt that `nbgrader collect` put beside it
+        submission = gradebook.update_or_create_submission(
+            assignment, outcome.student, timestamp=_submitted_at(folder / "timestamp.txt"))
         for notebook in submission.notebooks:
             scores = outcome.scores.get(notebook.name, {})
             for grade in notebook.grades:
@@ -77,6 +80,16 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
             for comment in notebook.comments:
                 comment.auto_comment = outcome.comments.get(notebook.name, {}).get(comment.name)
         gradebook.db.commit()
+
+
+def _submitted_at(stamp: Path):
+    """The time in a submission's timestamp.txt, as nbgrader reads it; None without one (or with an unreadable one)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(stamp.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def record_zero(workspace: Path, assignment: str, student: str) -> None:

@@ -33,6 +33,7 @@ def regenerated(tmp_path_factory):
     return out
 
 
+@pytest.mark.pipeline  # stock nbgrader releases every lesson again
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_course_matches_a_fresh_release(regenerated, lesson):
     """Does course/ hold exactly what `nbgrader generate_assignment` makes of source/ now?"""

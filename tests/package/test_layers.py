@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
 
 LAYERS = (
-    ("__main__", "cli"),
+    ("__main__", "cli", "classroom"),
     ("class_report", "export"),
     ("grading",),
     ("judge",),

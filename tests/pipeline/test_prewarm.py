@@ -155,7 +155,7 @@ def test_nbgrader_came_from_the_zygote_too(graded):
         assert _printed(workspace, student, "NBGRADER_PARENT") == f"NBGRADER_PARENT {zygote}"
 
 
-@pytest.mark.skipif(not SANDBOXED, reason="a user of the judge's own needs root")
+@pytest.mark.root  # a user of the judge's own
 def test_a_student_cannot_stop_or_read_the_judge(graded):
     """Can an answer, called by the judge, neither kill nor read the judge's process, so that every test is judged?"""
     workspace, rows = graded
@@ -184,7 +184,7 @@ def test_the_patching_student_is_graded_as_usual(graded):
     assert float(rows["a-patches-everything"]["score"]) == FULL, rows["a-patches-everything"]
 
 
-@pytest.mark.skipif(not SANDBOXED, reason="hiding the zygote's socket needs root")
+@pytest.mark.root  # hiding the zygote's socket
 def test_a_kernel_cannot_reach_the_zygote(graded):
     """Is the zygote's socket out of a student's reach, so that a kernel cannot ask for kernels of its own?"""
     workspace, _ = graded
