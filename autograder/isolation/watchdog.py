@@ -136,15 +136,19 @@ def _current_cell(scratch: Path) -> str:
         return "the first cell"
 
 
-def _reap_zombies() -> None:
-    """Collect adopted orphans that have exited."""
-    while True:
+def _reap_zombies(keep: int | None = None) -> None:
+    """Collect this process's children that have exited (adopted orphans among them), all but `keep`.
+
+    The command itself (`keep`) is left for its own `wait`, which would otherwise lose its exit code.
+    """
+    for child in psutil.Process().children():
+        if child.pid == keep:
+            continue
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+            if child.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(child.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            continue
 
 
 def start(command: list[str], env: dict[str, str], handle: IO, zygote: str = "") -> subprocess.Popen | ZygoteChild:
@@ -206,7 +210,7 @@ def run_supervised(
         last_scan = 0.0
         while proc.poll() is None:
             time.sleep(0.2)
-            _reap_zombies()
+            _reap_zombies(keep=proc.pid)
             elapsed = time.monotonic() - started
             if elapsed > limits.notebook_seconds:
                 stopped = f"timed out after {limits.notebook_seconds} s in {_current_cell(scratch)}"

@@ -393,9 +393,10 @@ def _fork_child(request: dict, fds: list[int], own_fds: list[int]) -> int:
 # --------------------------------------------------------------------------- the zygote
 
 
-def preload(modules: tuple[str, ...] = PRELOAD) -> None:
-    """Import what every kernel needs, without running anything a student could see the effect of."""
-    for name in modules:
+def preload(modules: tuple[str, ...] | None = None) -> None:
+    """Import what every kernel needs (`PRELOAD` unless told otherwise), without running anything a student could see
+    the effect of."""
+    for name in PRELOAD if modules is None else modules:
         try:
             importlib.import_module(name)
         except Exception as error:  # noqa: BLE001 (a missing extra only costs its import later)
