@@ -71,12 +71,23 @@ def assert_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
         model: the student's model.
         expected: the layers it should have, for example `[spec.Dense(16, "relu"), spec.Dense(1, "sigmoid")]`.
     """
-    found = effective_layers(describe_model(model))
+    compare_layers(effective_layers(describe_model(model)), expected)
+
+
+def compare_layers(found: Sequence[LayerInfo], expected: Sequence[LayerSpec], verb: str = "have") -> None:
+    """Raise AssertionError unless the `found` layers match `expected`: first how many, then each one in order.
+
+    Args:
+        found: the student's layers, as a check reads them.
+        expected: the layers they should be.
+        verb: how the message says the model holds them ("have", or "run" for the layers a graph runs).
+    """
     if len(found) != len(expected):
         fix = "Add the missing layer(s)." if len(found) < len(expected) else "Remove the extra layer(s)."
+        yours = "has" if verb == "have" else f"{verb}s"
         raise AssertionError(
-            f"Your model should have {_count(len(expected))}: {_listing(expected)}. "
-            f"Yours has {len(found)}: {_listing(found)}. {fix}"
+            f"Your model should {verb} {_count(len(expected))}: {_listing(expected)}. "
+            f"Yours {yours} {len(found)}: {_listing(found)}. {fix}"
         )
     for index, (layer, spec_) in enumerate(zip(found, expected, strict=True), start=1):
         check_layer(layer, spec_, index)

@@ -13,7 +13,7 @@ from autograder.model.spec import LayerSpec
 from ._errors import NOT_DONE, not_done_yet, raised
 from ._model import describe_model
 from .graph import reachable
-from .layers import check_layer, effective_layers
+from .layers import compare_layers, effective_layers
 from .shapes import find_tensor, fmt_shape, require_known_inputs
 
 ADDITIONS = ("Add",)
@@ -105,12 +105,4 @@ def assert_flat_layers(model: Any, expected: Sequence[LayerSpec]) -> None:
         expected: the layers it should run, for example `[spec.Dense(16, "relu"), spec.Layer("Add")]`.
     """
     require_known_inputs(describe_model(model))
-    found = flat_layers(model)
-    if len(found) != len(expected):
-        fix = "Add the missing layer(s)." if len(found) < len(expected) else "Remove the extra layer(s)."
-        raise AssertionError(
-            f"Your model should run {len(expected)} layers: {', '.join(map(str, expected))}. "
-            f"Yours runs {len(found)}: {', '.join(map(str, found)) or 'none'}. {fix}"
-        )
-    for index, (layer, spec) in enumerate(zip(found, expected, strict=True), start=1):
-        check_layer(layer, spec, index)
+    compare_layers(flat_layers(model), expected, verb="run")
