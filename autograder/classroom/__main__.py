@@ -37,24 +37,23 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\n")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the number of students must be a whole number, not {text!r}") from None
-    if not 1 <= value <= 200:
-        raise argparse.ArgumentTypeError(f"the number of students must be between 1 and 200, not {value}")
-    return value
+def _whole_number(what: str, low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`, or an error that names `what`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the port must be a number, not {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"the port must be between 1 and 65535, not {value}")
-    return value
+_count = _whole_number("the number of students", 1, 200)
+_port = _whole_number("the port", 1, 65535)
 
 
 def main(argv: list[str] | None = None) -> int:
