@@ -245,7 +245,8 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
             record_zero(workspace, assignment, student)
             _failure_feedback(workspace, assignment, student, notebooks, outcome.reason)
             grade = StudentGrade(student, assignment, 0.0, max_score, "failed", outcome.reason, seconds=seconds)
-            save_finished(workspace, grade, fingerprints[student])
+            if student not in runners.lost:  # its workers died, not its notebook: grading again tries it again
+                save_finished(workspace, grade, fingerprints[student])
             finish(grade)
             continue
         import_outcome(workspace, assignment, outcome)
