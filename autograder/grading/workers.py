@@ -66,8 +66,10 @@ class Workers:
             if self.scheduler:
                 self.client = Client(self.scheduler)
             else:
+                # no dashboard; its HTTP server on a free port, not on 8787 with a warning when that one is taken
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=50)
+                                            dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                            silence_logs=50)
                 self.client = Client(self.cluster)
         except BaseException as error:  # noqa: BLE001 (raised again where the tasks are run)
             self.error = error
