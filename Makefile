@@ -22,7 +22,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # nbgrader calls alembic from PATH, and kernels must find the venv's python: put its bin first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install nodejs chromium lab instructor classroom test test-fast lint release strip data
+.PHONY: install proxy nodejs chromium lab instructor classroom test test-fast lint release strip data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,10 @@ nodejs:
 		fi; \
 	fi
 
-install: $(VENV)/.installed node_modules/.installed
+# The Python packages: all that the lessons, grading and most tests need.
+install: $(VENV)/.installed
+# JupyterHub's proxy, for `make classroom` and its browser test only: a student needs no Node.js.
+proxy: node_modules/.installed
 
 # Students: JupyterLab on course/, with nbgrader's Validate button. Headless-safe: prints the URL to open.
 lab: install
@@ -62,7 +65,7 @@ instructor: install
 # A class on this machine: JupyterHub on 127.0.0.1:$(PORT) (8000 unless given) for an instructor and STUDENTS students,
 # all as this system user. The instructor's JupyterLab runs at the course root with the formgrader, each student's in
 # classroom/users/<name>/; nbgrader's exchange is grading/exchange. Prints each user's log-in page and password.
-classroom: install
+classroom: install proxy
 	MODEL_WARS_MODE=$(MODE) $(PY) -m autograder.classroom --port=$(if $(filter file,$(origin PORT)),8000,$(PORT)) \
 		--students=$(STUDENTS)
 
@@ -76,7 +79,7 @@ chromium:
 		fi; \
 	fi
 
-test: install chromium
+test: install proxy chromium
 	$(PY) -m pytest
 
 # Everything but the browser, classroom and stock-nbgrader pipeline tests (markers in pyproject.toml).

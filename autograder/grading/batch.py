@@ -149,7 +149,7 @@ def grade_assignment(
         force: grade again submissions already graded in their current state.
         workers: how many submissions to grade at once on this machine.
         scheduler: the address of a Dask scheduler (`tcp://host:port`) to grade on instead.
-        judge: also run the tests outside each student's kernel (`judge.py`); a test then scores only when both
+        judge: also run the tests outside each student's kernel (`autograder.judge`); a test then scores only when both
             verdicts pass. False leaves nbgrader's verdicts alone.
 
     Returns:

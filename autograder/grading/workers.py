@@ -1,7 +1,7 @@
 """Where grading tasks run: in this process, on a local Dask cluster, or on an existing Dask cluster.
 
 `Workers` starts in the background, so that the cluster's processes start and their zygotes import TensorFlow
-while the driver sets the assignment up with nbgrader (`grade.prepare`): on two cores that hides seconds of
+while the driver sets the assignment up with nbgrader (`batch.prepare`): on two cores that hides seconds of
 fixed cost before the first student.
 
 On Dask, a worker that dies (its machine lost, or killed) takes nothing with it: the scheduler runs its task again

@@ -1,6 +1,6 @@
 """The kernel's side of judging outside the kernel: call the student's functions when the grader asks.
 
-While grading, a last cell added to the student's notebook runs `serve()`. The grader (`judge.py`) connects
+While grading, a last cell added to the student's notebook runs `serve()`. The grader (`judging.py`) connects
 over a Unix socket in the kernel's scratch folder and sends calls such as `build_sequential_model(8)`; this side
 calls the student's function and sends back the result as data (`wire.py`), with the new state of any model it
 was given (weights, compile settings, `trainable` flags), and the files it wrote at the paths it was given. Nothing

@@ -317,7 +317,7 @@ def run_tests(plan: JudgePlan, namespace: dict, connection: Connection) -> dict[
 class Judge(threading.Thread):
     """Judges one notebook from a thread, while nbgrader runs the notebook whose last cell serves the answers.
 
-    This one judges in the worker's own process; `forked_judge.ForkedJudge` judges in a fork of the worker's
+    This one judges in the worker's own process; `forked.ForkedJudge` judges in a fork of the worker's
     zygote, as an unprivileged user. Both wait here for the kernel to serve, then `judge()`.
     """
 

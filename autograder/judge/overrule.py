@@ -1,6 +1,6 @@
 """Put the judge's verdicts into an autograded notebook: a test that passed only in the student's kernel loses.
 
-`judge.py` runs every test cell again outside the student's kernel. The grade of a test is the lower of the
+`judging.py` runs every test cell again outside the student's kernel. The grade of a test is the lower of the
 two verdicts: this module lowers nbgrader's score where the judge disagrees, and shows the judge's message
 in the test cell, so that the feedback and `grades.csv` say why.
 """

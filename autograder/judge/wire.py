@@ -1,6 +1,6 @@
 """Carry values between the student's kernel and the grader as plain data, and read them back safely.
 
-The grader judges answers outside the student's kernel (see `judge.py`): it asks the kernel to call the
+The grader judges answers outside the student's kernel (see `judging.py`): it asks the kernel to call the
 student's functions and sends the results back through this module. Whatever the kernel sends is untrusted,
 so it travels as data only: JSON for Python values, `.npy` without pickles for arrays, and Keras's own `.keras`
 files, read back with `safe_mode=True`. A value of any other kind arrives as an `Opaque` stand-in, which no

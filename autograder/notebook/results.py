@@ -1,4 +1,4 @@
-"""Results as plain data. How they are shown lives in report.py."""
+"""Results as plain data. How they are shown lives in presentation.py."""
 
 from __future__ import annotations
 

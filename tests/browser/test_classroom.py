@@ -36,7 +36,8 @@ NOTEBOOK = f"{LESSON}/{LESSON}.ipynb"
 """The notebook's path in a student's folder, once fetched."""
 RIGHT = solutions(LESSON)["build_sequential_model"]
 WRONG = RIGHT.replace("Dense(8,", "Dense(32,")
-TEACHING = "Layer 2 should be Dense(8, activation='relu'); yours is Dense(32, activation='relu'). Change its units to 8."
+TEACHING = ("Layer 2 should read Dense (None, 8) 136 in the summary; yours reads Dense (None, 32) 544. "
+            "A Dense layer gives out one number per unit. Change its units to 8.")
 ANSWERS = {"student1": RIGHT, "student2": WRONG}
 ARTIFACTS = ROOT / "test-artifacts" / "classroom"
 """Screenshots of each step, for a person to look at (git-ignored)."""

@@ -91,7 +91,7 @@ def test_typing_an_answer_then_checking_it(page, lab, scratch):
     expect(verdict).to_have_class(re.compile(r"\bkmw-fail\b"))
     expect(verdict).to_contain_text(TEACHING)
     expect(verdict).to_contain_text('hint("build_sequential_model")')
-    expect(verdict).to_contain_text("The test's line that failed: checks.assert_layers(")
+    expect(verdict).to_contain_text("The test's line that failed: checks.assert_summary(")
 
     # hint() reveals the first hint.
     hint_index = _scratch_cell_below(page, path, "build-sequential-model-layers", 'hint("build_sequential_model")')

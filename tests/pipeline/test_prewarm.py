@@ -1,4 +1,4 @@
-"""Prewarmed grading: kernels forked from one worker's zygote (autograder/zygote.py) share nothing between students.
+"""Prewarmed grading: kernels forked from one worker's zygote (autograder/isolation/zygote.py) share nothing between students.
 
 With one worker, the class is graded in student order by the same zygote: the first student patches everything
 a kernel could carry over (modules, builtins, the environment, globals, files in every folder it may write) and
