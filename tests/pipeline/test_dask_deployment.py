@@ -42,7 +42,9 @@ from test_bad_submissions import SUBMISSIONS as LOCAL
 SLEEPER = "a-sleeps-in-a-cell"
 POISON = "z-kills-its-worker"  # the student dask_poison.py kills its worker on
 ALLOWED_FAILURES = 1
-LOCAL_RUN = ("passes-all", "untouched")
+# Full marks, none, and a forgery the judge overrules on the worker. Three students graded before the poison also
+# keep it off the cluster until the sleeper's worker is lost (tasks go out in student order, one per free thread).
+LOCAL_RUN = ("forges-equality", "passes-all", "untouched")
 CLASS = {
     SLEEPER: (lambda: make_submission(LESSON, {"count_dense_params": "import time\ntime.sleep(4)\n" + RIGHT_COUNT}),
               FULL, []),
