@@ -76,9 +76,8 @@ class GradingProgress:
         if grade is not None:
             from rich.text import Text
 
-            line = Text(format_grade_line(grade), style="" if grade.status == "graded" else "red", no_wrap=True,
-                        overflow="ellipsis")  # one line per student, cut to the terminal's width
-            self._bar.console.print(line)
+            line = Text(format_grade_line(grade), style="" if grade.status == "graded" else "red")
+            self._bar.console.print(line, no_wrap=True, overflow="ellipsis")  # one line, cut to the terminal's width
         self._bar.update(self._task, completed=done, total=total)
 
     def close(self) -> None:
