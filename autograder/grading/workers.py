@@ -118,7 +118,7 @@ class Workers:
             yield self._outcome(future, students.pop(future.key))
 
     def _guarded(self, submit_more: Callable[[], None], running, left: Callable[[], int]) -> Iterator:
-        """The finished futures, submitting more tasks after each.
+        """The finished futures, each one's thread given its next task first (not after the driver records it).
 
         Raises:
             GradingError: the scheduler went away (Dask then cancels every future), with how many students are left.
@@ -128,8 +128,8 @@ class Workers:
             for future in running:
                 if future.cancelled():
                     raise CancelledError(f"{future.key} was cancelled")
-                yield future
                 submit_more()
+                yield future
         except (OSError, CancelledError) as lost:
             where = f"the Dask scheduler at {self.scheduler}" if self.scheduler else "the local Dask cluster"
             raise GradingError(f"lost {where} ({type(lost).__name__}: {lost}): {left()} submissions were not "

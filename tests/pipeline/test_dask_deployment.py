@@ -46,7 +46,7 @@ ALLOWED_FAILURES = 1
 # keep it off the cluster until the sleeper's worker is lost (tasks go out in student order, one per free thread).
 LOCAL_RUN = ("forges-equality", "passes-all", "untouched")
 CLASS = {
-    SLEEPER: (lambda: make_submission(LESSON, {"count_dense_params": "import time\ntime.sleep(4)\n" + RIGHT_COUNT}),
+    SLEEPER: (lambda: make_submission(LESSON, {"count_dense_params": "import time\ntime.sleep(3)\n" + RIGHT_COUNT}),
               FULL, []),
     **{student: LOCAL[student] for student in LOCAL_RUN},
 }
