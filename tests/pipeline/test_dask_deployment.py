@@ -4,17 +4,18 @@ A scheduler and two workers run as separate processes, started the way an instru
 machines (`dask scheduler`, `dask worker tcp://...`), talking over TCP on 127.0.0.1. One grading run
 (`python -m autograder grade --scheduler tcp://...`) meets two accidents:
 
-- **A lost machine.** A student's notebook sleeps in a cell; once the worker state says that student's task runs,
-  and its kernel has started, the test kills that `dask worker` process with SIGKILL (its worker process goes with
-  it). The scheduler runs the task again on the other worker.
+- **A lost machine.** A student's notebook sleeps in a cell; once the scheduler says which worker has that
+  student's task, and that worker's processes show its kernel running, the test kills that `dask worker` process
+  with SIGKILL (its worker process goes with it). The scheduler runs the task again on the other worker.
 - **A poison task.** The workers load `dask_poison.py` (Dask's own `--preload`), which kills the worker process as
   it starts grading the student `z-kills-its-worker`: a worker that crashes on a submission. Each time, the
   worker's nanny starts a new worker process. The scheduler allows 1 failure (`distributed.scheduler.allowed-failures`,
   set as Dask reads its settings from the environment), so it gives up after 2 deaths with `KilledWorker`.
 
 The crash is simulated, not a student's code: grading runs as root here, so the kernel runs as `nobody` in its own
-namespaces, and cannot signal the worker (another user), see its files or reach it over the network. What is
-under test is what the grader and Dask do when a worker dies on a submission, however it died.
+namespaces, and cannot signal the worker (another user), see its files or reach it over the network (as an
+ordinary user, a notebook could simply kill it). What is under test is what the grader and Dask do when a worker
+dies on a submission, however it died.
 
 Lesson 02 grades fastest. The notebooks and their grades are those the local run gives in
 test_bad_submissions.py, plus the sleeper (the right answers) and the poison.
