@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 from autograder.isolation.limits import Limits
@@ -15,7 +14,7 @@ from autograder.notebook.course import DEFAULT_WORKSPACE
 def _grade(args: argparse.Namespace) -> int:
     from autograder.grading.batch import grade_assignment
     from autograder.grading.errors import FeedbackError, GradingError
-    from autograder.notebook.presentation import format_grade_line, format_summary, write_grades_csv
+    from autograder.notebook.presentation import GradingProgress, format_summary, write_grades_csv
 
     workspace = Path(args.workspace)
     limits = Limits(
@@ -23,19 +22,13 @@ def _grade(args: argparse.Namespace) -> int:
         max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
         max_output_mb=args.max_output_mb, prewarm=args.prewarm,
     )
-    started = time.monotonic()
-
-    def progress(grade, done: int, total: int) -> None:
-        elapsed = time.monotonic() - started
-        left = elapsed / done * (total - done)
-        print(f"[{done}/{total}, {left:.0f} s left] {format_grade_line(grade)}", flush=True)
-
     feedback_error = None
     try:
-        grades = grade_assignment(
-            args.assignment, workspace, progress=progress, limits=limits, force=args.force,
-            workers=args.workers, scheduler=args.scheduler, judge=not args.no_judge,
-        )
+        with GradingProgress(args.assignment) as progress:
+            grades = grade_assignment(
+                args.assignment, workspace, progress=progress, limits=limits, force=args.force,
+                workers=args.workers, scheduler=args.scheduler, judge=not args.no_judge,
+            )
     except FeedbackError as error:
         grades, feedback_error = error.grades, error
     except GradingError as error:

@@ -1,5 +1,5 @@
-"""Small parts of batch grading, tested directly: the template gradebook, importing a result, and starting nbgrader
-without a zygote."""
+"""Small parts of batch grading, tested directly: the template gradebook, importing a result, starting nbgrader
+without a zygote, and what the workers make of a scheduler they cannot reach or a task whose workers died."""
 
 import sqlite3
 import sys
@@ -73,3 +73,55 @@ def test_nbgrader_starts_afresh_when_the_zygote_is_gone(tmp_path):
     text = log.read_text()
     assert "[autograder] grading without the zygote" in text
     assert "Linux" in text, text  # what `python -m platform` printed
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    """Is a --scheduler address where no scheduler listens a GradingError that names it, not a traceback from Dask?"""
+    import socket
+
+    import dask
+
+    from autograder.grading.errors import GradingError
+    from autograder.grading.workers import Workers
+    from autograder.isolation.limits import Limits
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{free.getsockname()[1]}"  # nothing listens there once it is closed
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        workers = Workers(1, address, Limits(prewarm=False))
+        with pytest.raises(GradingError, match=f"cannot grade on the Dask scheduler at {address}: OSError"):
+            list(workers.run([]))
+    workers.close()
+
+
+class _Finished:
+    """A finished Dask future as `Workers` reads it: its result, or the error that ended it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error, self.released = error, False
+
+    def result(self):
+        raise self.error
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_a_task_its_workers_died_on_costs_that_student_alone():
+    """Does Dask's KilledWorker become that student's failed outcome, with the reason, left for the next run to retry?"""
+    from distributed import KilledWorker
+
+    from autograder.grading.workers import Workers
+    from autograder.isolation.limits import Limits
+
+    workers = Workers(1, None, Limits(prewarm=False))
+    future = _Finished(KilledWorker("grade-02_layers-ada-1234", None, allowed_failures=1))
+    outcome = workers._outcome(future, "ada")
+    assert (outcome.student, outcome.ok) == ("ada", False)
+    assert outcome.reason == "the grader's worker process died each of the 2 times it graded this notebook, so it " \
+                             "could not be graded"
+    assert workers.lost == {"ada"} and future.released
+    other = workers._outcome(_Finished(TypeError("cannot unpickle the task")), "grace")
+    assert other.reason == "grading error: TypeError: cannot unpickle the task" and workers.lost == {"ada"}
+    workers.close()

@@ -131,7 +131,7 @@ def save_finished(workspace: Path, grade: StudentGrade, fingerprint: str) -> Non
 def grade_assignment(
     assignment: str,
     workspace: Path,
-    progress: Callable[[StudentGrade, int, int], None] | None = None,
+    progress: Callable[[StudentGrade | None, int, int], None] | None = None,
     limits: Limits = Limits(),
     force: bool = False,
     workers: int = 1,
@@ -143,7 +143,8 @@ def grade_assignment(
     Args:
         assignment: the assignment id, for example `03_sequential`.
         workspace: the folder holding `submitted/`; autograded copies, feedback, logs and the gradebook go there.
-        progress: called with each finished `StudentGrade`, how many are done, and how many in all.
+        progress: called with each finished `StudentGrade`, how many are done, and how many in all; first with
+            None and 0, as soon as the number of students is known.
         limits: what each student's notebook may use.
         force: grade again submissions already graded in their current state.
         workers: how many submissions to grade at once on this machine.
@@ -159,6 +160,8 @@ def grade_assignment(
     """
     notebooks = expected_notebooks(assignment)
     ids = students(workspace)
+    if progress:
+        progress(None, 0, len(ids))
     sorted_out = triage(workspace, assignment, ids, notebooks, force)
     # Workers start, and import TensorFlow, while nbgrader sets up; a run with nothing left to grade starts none.
     runners = Workers(workers, scheduler, limits) if sorted_out.pending else None
@@ -203,7 +206,7 @@ def triage(workspace: Path, assignment: str, ids: list[str], notebooks: list[str
 
 
 def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str], sorted_out: Triage,
-           runners: Workers | None, progress: Callable[[StudentGrade, int, int], None] | None, limits: Limits,
+           runners: Workers | None, progress: Callable[[StudentGrade | None, int, int], None] | None, limits: Limits,
            judge: bool) -> list[StudentGrade]:
     max_score, template = prepare(assignment, workspace)
     plans = tuple(plan_for(SOURCE / assignment / name) for name in notebooks) if judge else ()
@@ -245,7 +248,8 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
             record_zero(workspace, assignment, student)
             _failure_feedback(workspace, assignment, student, notebooks, outcome.reason)
             grade = StudentGrade(student, assignment, 0.0, max_score, "failed", outcome.reason, seconds=seconds)
-            save_finished(workspace, grade, fingerprints[student])
+            if student not in runners.lost:  # its workers died, not its notebook: grading again tries it again
+                save_finished(workspace, grade, fingerprints[student])
             finish(grade)
             continue
         import_outcome(workspace, assignment, outcome)
