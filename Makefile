@@ -80,7 +80,7 @@ chromium:
 	fi
 
 test: install proxy chromium
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=20
 
 # Everything but the browser, classroom and stock-nbgrader pipeline tests (markers in pyproject.toml).
 test-fast: install
