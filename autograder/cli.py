@@ -23,6 +23,10 @@ def _grade(args: argparse.Namespace) -> int:
         max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
         max_output_mb=args.max_output_mb, prewarm=args.prewarm,
     )
+    from autograder.isolation.confinement import isolation
+
+    if not isolation().namespaces:  # said once, at the start; each student's log says it too
+        print(isolation().describe(), flush=True)
     started = time.monotonic()
 
     def progress(grade, done: int, total: int) -> None:
