@@ -182,9 +182,16 @@ def isolate(confinement: Confinement, workdir: str) -> None:
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)  # kept for the relay, until it forwards
     sys.stdout.flush()
     sys.stderr.flush()
+    pipes = [os.pipe(), os.pipe()]  # its output: through the relay, never the grader's log file itself
     child = os.fork()
     if child:
-        _become_relay(child, confinement.uid if os.geteuid() == 0 else -1)
+        for _, write in pipes:
+            os.close(write)
+        _become_relay(child, confinement.uid if os.geteuid() == 0 else -1, [read for read, _ in pipes])
+    for number, (read, write) in zip((1, 2), pipes, strict=True):
+        os.dup2(write, number)
+        os.close(read)
+        os.close(write)
     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     os.setsid()  # signals from nbgrader reach it through the relay only, once each
     # Without network the kernel talks to nbgrader over Unix sockets (nbgrader's KernelManager.transport=ipc).
@@ -192,10 +199,13 @@ def isolate(confinement: Confinement, workdir: str) -> None:
     allowlist.build_root(mounts, confinement.scratch)
 
 
-def _become_relay(child: int, uid: int) -> None:
+def _become_relay(child: int, uid: int, pipes: list[int]) -> None:
     """In the parent of process 1 of a new PID namespace: exec the relay in place of this process."""
     try:
-        os.execv(sys.executable, [sys.executable, "-I", "-S", RELAY, str(child), str(os.getppid()), str(uid)])
+        for fd in pipes:
+            os.set_inheritable(fd, True)
+        os.execv(sys.executable, [sys.executable, "-I", "-S", RELAY, str(child), str(os.getppid()), str(uid),
+                                  *map(str, pipes)])
     finally:  # only if exec failed
         os.kill(child, signal.SIGKILL)
         os._exit(1)

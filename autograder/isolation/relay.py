@@ -6,15 +6,19 @@ execs this small program in its place, which is what jupyter_client, the zygote 
 the signals nbgrader sends (SIGINT interrupts a cell), dies with its own parent, and ends as the child ended.
 The child dies with it (PR_SET_PDEATHSIG), and everything the child started dies with the child.
 
-It imports nothing but the standard library, so that it runs as `python -I -S relay.py PID PARENT UID` in a few
-milliseconds and a few MiB, instead of keeping a copy of the zygote's TensorFlow-sized memory. Started by root, it
-then runs as UID (the confined process's user; -1 keeps its own).
+The child writes its standard output and error into pipes that this program copies to its own: a confined process
+never holds the grader's log file, which it could otherwise open again through /proc/self/fd.
+
+It imports nothing but the standard library, so that it runs as `python -I -S relay.py PID PARENT UID OUT ERR` in a
+few milliseconds and a few MiB, instead of keeping a copy of the zygote's TensorFlow-sized memory. Started by root,
+it then runs as UID (the confined process's user; -1 keeps its own). OUT and ERR are the pipes' read ends.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import select
 import signal
 import sys
 
@@ -39,9 +43,30 @@ def exit_like(status: int) -> None:
     os._exit(code & 0xFF)
 
 
-def relay(child: int, parent: int, uid: int = -1) -> None:
-    """Forward signals to `child` until it ends, then end as it did; run as `uid` (-1: this process's own)."""
-    os.closerange(3, 1 << 16)  # nothing of the confined process's stays open here
+def copy_output(pipes: dict[int, int]) -> None:
+    """Copy what comes out of each pipe (read end -> where it goes) until every pipe is closed."""
+    while pipes:
+        ready, _, _ = select.select(list(pipes), [], [])
+        for fd in ready:
+            data = os.read(fd, 1 << 16)
+            if not data:
+                os.close(fd)
+                del pipes[fd]
+                continue
+            try:
+                while data:
+                    data = data[os.write(pipes[fd], data):]
+            except OSError:  # nobody reads any more: keep draining, so that the child never blocks
+                pass
+
+
+def relay(child: int, parent: int, uid: int = -1, out: int = -1, err: int = -1) -> None:
+    """Forward signals to `child` and copy its output (pipes `out` and `err`) until it ends, then end as it did; run
+    as `uid` (-1: this process's own)."""
+    pipes = {fd: number for fd, number in ((out, 1), (err, 2)) if fd >= 0}
+    kept = sorted(pipes)
+    for low, high in zip([3, *(fd + 1 for fd in kept)], [*kept, 1 << 16], strict=True):
+        os.closerange(low, high)  # nothing of the confined process's stays open here
 
     def forward(signum: int, _frame: object) -> None:
         try:
@@ -57,6 +82,7 @@ def relay(child: int, parent: int, uid: int = -1) -> None:
         os.setgid(uid)
         os.setuid(uid)
     die_with_parent(parent)  # after the change of user, which clears it
+    copy_output(pipes)  # until the child and everything it started are gone (they die together, see above)
     while True:
         try:
             _, status = os.waitpid(child, 0)
@@ -66,4 +92,4 @@ def relay(child: int, parent: int, uid: int = -1) -> None:
 
 
 if __name__ == "__main__":
-    relay(*(int(arg) for arg in sys.argv[1:4]))
+    relay(*(int(arg) for arg in sys.argv[1:6]))

@@ -139,6 +139,7 @@ report = {
     "uid": os.getuid(), "pid": os.getpid(), "seen": seen, "outside": sorted(set(outside))[:40],
     "holding": holding, "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
     "open files": sorted(t for t in fds.values() if t.startswith("/") and not allowed_path(t)),
+    "descriptors": sorted(fds.values()),
     "secret": attempt(lambda: open(asked["secret"]).close()),
     "stray": attempt(lambda: open(asked["stray"]).close()),
     "network": attempt(lambda: socket.create_connection(("127.0.0.1", asked["port"]), timeout=2).close()),
@@ -218,10 +219,12 @@ def _confine(task: Path, uid: int, python: str, namespaces: bool = True) -> dict
         asked = {"settings": str(settings), "allowed": allowed, "marker": MARKER, "secret": str(SECRET),
                  "stray": os.readlink(task / "stray"), "port": listener.getsockname()[1], "walk": namespaces}
         env = {"PATH": os.environ["PATH"], "AWS_SECRET_ACCESS_KEY": "x", "KMW_TOKEN": "t" * 32, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run([python, "-c", PROBE, json.dumps(asked)], cwd=task / "work", env=env, user=uid,
-                              capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+        log = task / "workspace" / "log.txt"  # its output goes to the grader's log, as a kernel's does
+        with log.open("w") as handle:
+            done = subprocess.run([python, "-c", PROBE, json.dumps(asked)], cwd=task / "work", env=env, user=uid,
+                                  stdout=handle, stderr=handle, timeout=300)
+    assert done.returncode == 0, log.read_text()
+    return json.loads(log.read_text())
 
 
 @pytest.mark.parametrize("who", ["root", "ordinary user"])
@@ -234,6 +237,7 @@ def test_a_confined_process_sees_only_what_it_is_allowed(task, who):
         pytest.skip(f"this machine gives no namespaces: {isolation().reason}")
     report = _confine(task, uid, python)
     assert report["outside"] == [] and report["holding"] == [] and report["open files"] == [], report
+    assert any(target.startswith("pipe:") for target in report["descriptors"]), "its output is a pipe to its relay"
     assert report["seen"] > 20, "it walked the folders it may see"
     assert (report["uid"], report["pid"], report["processes"]) == (NOBODY if who == "root" else uid, 1, [1])
     assert (report["secret"], report["stray"], report["network"]) == ("FileNotFoundError",) * 2 + ("OSError",)
