@@ -130,7 +130,7 @@ if pid == 0:
         isolate(Confinement(folder, uid=os.geteuid()), folder)
         os._exit(0)
     except BaseException as error:
-        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        print(getattr(error, "strerror", None) or f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         os._exit(1)
 status = os.waitpid(pid, 0)[1]
 shutil.rmtree(folder, ignore_errors=True)
