@@ -116,8 +116,8 @@ class Isolation:
         if self.namespaces:
             how = "as root" if os.geteuid() == 0 else "with user namespaces, without root"
             return f"isolation: each kernel in namespaces of its own, seeing only its allowed files ({how})"
-        return (f"isolation: limits only: student code can read what you can and use the network, because this "
-                f"machine gives no namespaces ({self.reason})")
+        return (f"isolation: limits only: student code can read every file its user can and use the network, "
+                f"because this machine gives no namespaces ({self.reason})")
 
 
 PROBE = """
@@ -173,7 +173,8 @@ def isolate(confinement: Confinement, workdir: str) -> None:
     and this process becomes the child's stand-in (`relay.py`) and never returns.
 
     Raises:
-        OSError: when the machine refuses a namespace or a mount (before the fork: nothing changed for good).
+        OSError: when the machine refuses a namespace or a mount: in this process before the fork, in the child
+            after it (the relay then ends as the child does). `isolation` finds out beforehand.
     """
     if os.geteuid() != 0:
         allowlist.enter_user_namespace()

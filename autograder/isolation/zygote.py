@@ -411,9 +411,12 @@ def preload(modules: tuple[str, ...] | None = None) -> None:
 def serve(socket_path: str) -> None:
     """Bind `socket_path`, import the kernel's modules, then fork a kernel for each request until stdin closes."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(socket_path)  # early: launchers that come during the imports wait in the backlog
-    os.chmod(socket_path, 0o600)
+    # Early: launchers that come during the imports wait in the backlog. The socket appears under its name only
+    # once it listens (those who wait for the name would otherwise be refused in between).
+    listener.bind(socket_path + ".new")
+    os.chmod(socket_path + ".new", 0o600)
     listener.listen(16)
+    os.replace(socket_path + ".new", socket_path)
     preload()
     import gc
 
