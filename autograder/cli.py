@@ -22,6 +22,11 @@ def _grade(args: argparse.Namespace) -> int:
         max_processes=args.max_processes, network=args.allow_network, threads=args.threads,
         max_output_mb=args.max_output_mb, prewarm=args.prewarm,
     )
+    from autograder.isolation.confinement import isolation
+
+    if not isolation().namespaces:  # said once, at the start; each student's log says it too
+        print(isolation().describe(), flush=True)
+
     feedback_error = None
     try:
         with GradingProgress(args.assignment) as progress:

@@ -3,11 +3,17 @@
 A worker (a local process, or a Dask worker on another machine with the same environment) builds a private
 course folder from the task, runs stock `nbgrader autograde` there under the sandbox, and returns the
 autograded notebooks and the grades. It never touches the class gradebook: only the driver writes that.
+
+The student's kernel never works in that course folder: nbgrader writes the notebook it runs, hidden tests
+restored, into the autograded folder, which stock nbgrader makes the kernel's working folder. The kernel works in
+a folder of its own instead (`kernel_folder`), holding the student's own files and the lesson's released data;
+what it writes there comes back into the autograded folder afterwards, as with stock nbgrader.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -16,13 +22,13 @@ from pathlib import Path
 
 import psutil
 
-from autograder.isolation.confinement import Confinement, grading_confinement
+from autograder.isolation.confinement import Confinement, grading_confinement, isolation
 from autograder.isolation.limits import Limits
 from autograder.isolation.watchdog import run_supervised
 from autograder.judge.forked import ForkedJudge
 from autograder.judge.judging import Judge, JudgePlan
 from autograder.judge.overrule import add_serve_cell, overrule
-from autograder.notebook.course import tool_environment, workspace_flags
+from autograder.notebook.course import RELEASE, tool_environment, workspace_flags
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,11 @@ def kernel_environment(limits: Limits) -> dict[str, str]:
 def nbgrader_flags(limits: Limits, scratch: Path) -> list[str]:
     """The grading limits that nbgrader itself applies, as its own `--Class.trait=value` flags.
 
-    Without the network (a new network namespace, as root), nbgrader reaches the kernel over Unix sockets in the
-    kernel's scratch folder instead of TCP.
+    Without the network (the kernel gets a network namespace of its own where the machine allows it), nbgrader
+    reaches the kernel over Unix sockets in the kernel's scratch folder instead of TCP.
     """
     flags = [f"--Execute.timeout={limits.cell_seconds}", f"--BoundedExecute.max_output_bytes={limits.max_output_mb * 2**20}"]
-    if not limits.network and os.geteuid() == 0:
+    if not limits.network:
         flags += ["--KernelManager.transport=ipc", f"--KernelManager.ip={scratch / 'runtime' / 'kernel'}"]
     return flags
 
@@ -127,17 +133,21 @@ def run_task(task: GradeTask) -> GradeOutcome:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kmw-task-") as tmp:
         root = Path(tmp)
-        workspace, scratch = root / "workspace", root / "scratch"
+        root.chmod(0o711)  # a kernel without namespaces, as `nobody`, reaches its folders by name only
+        workspace, scratch, work = root / "workspace", root / "scratch", root / "work"
+        workspace.mkdir(mode=0o700)
         scratch.mkdir()
         submitted = workspace / "submitted" / task.student / task.assignment
         _write_tree(submitted, task.files)
+        released = RELEASE / task.assignment
+        given = kernel_folder(work, task.files, released)
         env = kernel_environment(task.limits)
         zygote = ""
         if task.limits.prewarm:
             from autograder.isolation.prewarm import zygote_socket
 
             zygote = zygote_socket(env)
-        confinement = grading_confinement(task.limits, scratch, workspace, zygote)
+        confinement = grading_confinement(task.limits, scratch, work, released, zygote)
         judges, notes = _start_judges(task, submitted, confinement, zygote)
         (workspace / "gradebook.db").write_bytes(task.gradebook)
         log = workspace / "logs" / "autograde.log"
@@ -159,9 +169,12 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 passed = sum(r.passed for r in judge.results.values())
                 notes.append(f"{judge.plan.notebook}: {passed} of {len(judge.results)} tests passed outside the "
                              f"kernel, judged in {judge.seconds:.1f} s")
-        text = log.read_text(errors="replace") if log.exists() else ""
+        text = f"[autograder] {isolation().describe()}\n"
+        text += log.read_text(errors="replace") if log.exists() else ""
         text += "".join(f"[judge] {note}\n" for note in notes)
         folder = workspace / "autograded" / task.student / task.assignment
+        if folder.is_dir():
+            bring_back(work, folder, given)
         peak = psutil.Process().memory_info().rss / 2**20
         seconds = time.monotonic() - started
         if outcome.stopped:
@@ -181,6 +194,40 @@ def run_task(task: GradeTask) -> GradeOutcome:
                             overruled)
 
 
+def kernel_folder(work: Path, files: dict[str, bytes], released: Path) -> dict[str, bytes]:
+    """Fill the kernel's working folder: the submission's files but its notebooks, then the lesson's released files
+    but its notebooks (the instructor's data win, as nbgrader's own copy makes them win). Return what it holds."""
+    given = {name: content for name, content in files.items() if not name.endswith(".ipynb")}
+    if released.is_dir():
+        given.update({str(p.relative_to(released)): p.read_bytes() for p in sorted(released.rglob("*"))
+                      if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"})
+    work.mkdir(parents=True, exist_ok=True)
+    _write_tree(work, given)
+    return given
+
+
+def bring_back(work: Path, autograded: Path, given: dict[str, bytes]) -> list[str]:
+    """Copy the files the kernel wrote or changed in its working folder into the autograded folder, where stock
+    nbgrader leaves them; never a link, a notebook, or over a file nbgrader put there. Return their names."""
+    brought = []
+    for root, _, names in os.walk(work):  # links to folders are not followed
+        for name in names:
+            path = Path(root) / name
+            relative = str(path.relative_to(work))
+            target = autograded / relative
+            if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or target.exists():
+                continue
+            if relative in given and path.read_bytes() == given[relative]:
+                continue
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target, follow_symlinks=False)
+            except OSError:  # a folder of nbgrader's where the kernel had a file, or the reverse: nbgrader's wins
+                continue
+            brought.append(relative)
+    return brought
+
+
 def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
                   zygote: str) -> tuple[list[Judge], list[str]]:
     """Prepare a judge per notebook, and add the cell that lets each one call the student's functions.
@@ -196,7 +243,8 @@ def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
         if not path.is_file():
             continue
         number = len(judges)
-        socket_path = scratch / f"answers-{number}.sock"
+        socket_path = scratch / "answers" / f"{number}.sock"  # the judge sees this folder only of the kernel's
+        socket_path.parent.mkdir(exist_ok=True)
         try:
             if zygote:
                 judge = ForkedJudge(plan, socket_path, task.limits.cell_seconds, zygote, confinement,

@@ -2,10 +2,12 @@
 
 nbgrader starts kernels through a kernel spec; grading points that spec at this module
 (`python -m autograder.isolation.kernel_launcher --confinement FILE -f CONNECTION_FILE`), which, before any
-student code runs, confines the process as the settings file says (`confinement.py`). When the settings name a
+student code runs, confines the process as the settings file says (`confinement.py`): the kernel works in a
+folder of its own, not in the autograded folder nbgrader hands it (where the notebook it runs lies, hidden tests
+restored), inside a root file system that holds only what it may use (`allowlist.py`). When the settings name a
 zygote's socket (zygote.py), the kernel is forked from that warmed-up process instead, with the same confinement,
 and this process stays as its stand-in for jupyter_client; without a zygote, or when it fails, the kernel starts
-here.
+here (and, in a PID namespace of its own, this process becomes its relay, `relay.py`).
 """
 
 from __future__ import annotations

@@ -161,7 +161,10 @@ def start(command: list[str], env: dict[str, str], handle: IO, zygote: str = "")
         request = {"kind": "module", "module": command[2], "argv": command[3:], "cwd": str(ROOT), "env": env}
         with open(os.devnull, "rb") as nothing:
             try:
-                return ZygoteChild(zygote, request, [nothing.fileno(), handle.fileno(), handle.fileno()])
+                child = ZygoteChild(zygote, request, [nothing.fileno(), handle.fileno(), handle.fileno()])
+                handle.write(f"[autograder] {command[2]} forked from the zygote at {zygote}\n")
+                handle.flush()
+                return child
             except OSError as error:
                 handle.write(f"[autograder] grading without the zygote: {error}\n")
                 handle.flush()

@@ -16,7 +16,11 @@ the caller's folder, environment and streams, and its confinement if it asks for
 
 No state travels from one student to the next: each child is a fork of the zygote as it was after its imports,
 and the zygote never runs a student's code nor reads anything back from a child. A kernel's memory is a
-copy-on-write copy, its files live in its own scratch folder, and its folders are hidden from the others.
+copy-on-write copy, its files live in its own scratch and working folders, and it sees no other folder.
+
+A confined child with namespaces forks once more (`confinement.isolate`): its child, the first process of a new PID
+namespace, becomes the kernel or the judge, and the zygote's child execs a small relay in its place (`relay.py`),
+which forwards signals and ends as the kernel ends; the zygote and the launcher deal with the relay as before.
 
 A kernel stays findable by the grader's watchdog (`watchdog.py`): the zygote starts with a placeholder
 `KMW_TOKEN` in its environment block, which the child overwrites in place with its student's token, so that
@@ -295,7 +299,8 @@ def _become(request: dict, ready: int) -> list[str]:
     os.environ.update(env)
     extra = apply(Confinement.from_dict(request["config"])) if request.get("config") else []
     tempfile.tempdir = None  # the zygote's own temporary folder may be hidden here: use this child's TMPDIR
-    _die_with(zygote)  # after any change of user, which clears it
+    if os.getppid() == zygote:  # else it is the first process of a PID namespace, tied to its relay by `apply`
+        _die_with(zygote)  # after any change of user, which clears it
     os.write(ready, b"ok")
     os.close(ready)
     return extra
@@ -406,9 +411,12 @@ def preload(modules: tuple[str, ...] | None = None) -> None:
 def serve(socket_path: str) -> None:
     """Bind `socket_path`, import the kernel's modules, then fork a kernel for each request until stdin closes."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(socket_path)  # early: launchers that come during the imports wait in the backlog
-    os.chmod(socket_path, 0o600)
+    # Early: launchers that come during the imports wait in the backlog. The socket appears under its name only
+    # once it listens (those who wait for the name would otherwise be refused in between).
+    listener.bind(socket_path + ".new")
+    os.chmod(socket_path + ".new", 0o600)
     listener.listen(16)
+    os.replace(socket_path + ".new", socket_path)
     preload()
     import gc
 

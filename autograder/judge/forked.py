@@ -3,9 +3,10 @@
 `judging.Judge` runs the tests again in the worker's process, which then imports TensorFlow (hundreds of MiB per
 worker) and reads the kernel's `.keras` files as root. `ForkedJudge` asks the worker's zygote
 (`autograder.isolation.zygote`) for a child instead, whose entry point is `run_judge_child`. The child shares the
-zygote's imported pages, is confined like the kernel but as another user (`JUDGE_UID`, so that the student's
-kernel, running as `nobody`, can neither signal nor trace it), receives the plan over a private socket pair,
-judges, and sends back the results as JSON.
+zygote's imported pages, is confined like the kernel, in namespaces and a root of its own where it sees only the
+Python environment, its own folder and the kernel's socket (so that the kernel, in its own namespaces, can neither
+see, signal nor trace it, with or without root), and as root as another user (`JUDGE_UID`) than the kernel's
+`nobody`; it receives the plan over a private socket pair, judges, and sends back the results as JSON.
 
 Protocol over the socket pair (`wire.send` / `wire.receive` frames):
 
@@ -70,8 +71,10 @@ class ForkedJudge(Judge):
             log: a file for the child's stdout and stderr.
         """
         self.zygote, self.folder, self.log = zygote, folder, log
-        self.confinement = confinement.but(scratch=str(folder), uid=JUDGE_UID, zygote="",
-                                           keep=(*confinement.keep, str(socket_path.parent)))
+        # It sees the Python environment and the kernel's socket, read-only, and its own folder; never the kernel's
+        # working folder, nor the lesson's files (the plan brings the instructor's).
+        self.confinement = confinement.but(scratch=str(folder), workdir=str(folder), uid=JUDGE_UID, zygote="",
+                                           readonly=(str(socket_path.parent),))
         super().__init__(plan, socket_path, timeout)
 
     def set_up(self) -> None:

@@ -5,7 +5,6 @@ cannot help each other share a student, so that the class needs few kernels.
 """
 
 import csv
-import os
 import socket
 import subprocess
 import sys
@@ -14,13 +13,15 @@ import nbformat
 import psutil
 import pytest
 from harness import make_submission, sha256, solutions, submit
+from hidden_probe import found_secrets, outputs, probe_report, probe_submission, problems
 
-from autograder.notebook.course import ROOT
+from autograder.isolation.confinement import isolation
+from autograder.notebook.course import RELEASE, ROOT
 
 LESSON = "02_layers"
 FULL = 6
 SECRET = ROOT / "source" / LESSON / f"{LESSON}.ipynb"
-SANDBOXED = os.geteuid() == 0  # hiding files, dropping privileges and cutting the network need root
+SANDBOXED = isolation().namespaces  # hiding files and cutting the network need namespaces: root, or user namespaces
 LISTENER = socket.create_server(("127.0.0.1", 0))  # a port on the grader's loopback, for a student to reach for
 
 RIGHT_COUNT = "def count_dense_params(n_inputs, n_units):\n    return (n_inputs + 1) * n_units\n"
@@ -127,8 +128,9 @@ SUBMISSIONS = {
                         [f"{OUTSIDE}: count_dense_params(3, 4) returned 0; it should be 16"]),
     "blanks-the-tests": (lambda: make_submission(LESSON, {"count_dense_params": BLANKS_LATER_CELLS}), 0,
                          ["The grader could not check this test outside your notebook: the notebook ended"]),
+    "looks-for-hidden-tests": (lambda: probe_submission(LESSON, RELEASE / LESSON), 0, []),  # answers nothing
 }
-NEED_ROOT = {"sneaky"}
+NEED_NAMESPACES = {"sneaky"}
 
 
 def _layouts(workspace):
@@ -197,8 +199,8 @@ def test_the_batch_survives(graded):
 @pytest.mark.parametrize("student", SUBMISSIONS)
 def test_each_gets_what_it_deserves(graded, student):
     """Does each submission score what its answers are worth, with the reason when it lost points?"""
-    if student in NEED_ROOT and not SANDBOXED:
-        pytest.skip("hiding the solutions and cutting the network need root")
+    if student in NEED_NAMESPACES and not SANDBOXED:
+        pytest.skip(f"hiding the solutions and cutting the network need namespaces: {isolation().reason}")
     _, _, _, rows, _ = graded
     _, expected, reasons = SUBMISSIONS[student]
     row = rows[student]
@@ -264,11 +266,31 @@ def test_feedback_hides_hidden_test_code(graded):
     assert "hidden_inputs" not in page and "BEGIN HIDDEN TESTS" not in page
 
 
+@pytest.mark.skipif(not SANDBOXED, reason="an allow-list file system needs namespaces")
+def test_a_probe_finds_nothing_hidden(graded):
+    """Walking every file its kernel can see, does a probe find no file outside the allow-list, none holding a line
+    of the hidden tests or solutions, no process but its own, a working folder holding only the lesson's data, and
+    does nothing hidden reach its autograded notebook's outputs or its feedback?"""
+    workspace, _, _, _, _ = graded
+    student = "looks-for-hidden-tests"
+    autograded = workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+    report = probe_report(autograded)
+    assert problems(report) == {}, report
+    assert report["files"] > 10_000, "it walked the system and the Python environment too"
+    assert report["working folder"] == sorted(p.name for p in (RELEASE / LESSON).iterdir() if p.suffix != ".ipynb")
+    assert found_secrets(autograded.read_text(), LESSON, RELEASE / LESSON), "the notebook nbgrader ran holds them"
+    page = (workspace / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+    assert found_secrets(outputs(autograded), LESSON, RELEASE / LESSON) == []
+    assert found_secrets(page, LESSON, RELEASE / LESSON) == []
+
+
 def test_nothing_outlives_grading(graded):
     """Is no process of any student's notebook left running after the batch?"""
     leftovers = []
+    kernels_run_as = {"nobody", psutil.Process().username()}  # as root; without root, as the grader
     for proc in psutil.process_iter(["cmdline", "username"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if "autograder.isolation.kernel_launcher" in cmdline or (proc.info["username"] == "nobody" and "sleep 600" in cmdline):
+        if "autograder.isolation.kernel_launcher" in cmdline or (proc.info["username"] in kernels_run_as
+                                                                 and "sleep 600" in cmdline):
             leftovers.append(cmdline)
     assert leftovers == []

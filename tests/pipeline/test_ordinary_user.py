@@ -3,7 +3,8 @@
 An instructor grading on a laptop, or from a JupyterHub server that runs as the instructor, is not root. The root
 run of the same submissions is `test_grade_03_sequential.py`: both compare against its table of expected grades.
 Run as root (as CI does), this module makes an ordinary user with `useradd`; run as anyone else, it is skipped,
-because then every pipeline test already grades as an ordinary user.
+because then every pipeline test already grades as an ordinary user. A probe (`hidden_probe.py`) is graded with
+them: without root too, its kernel must find nothing hidden and nothing outside its allow-list.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from harness import clone_like, source_notebook, submit
+from hidden_probe import found_secrets, outputs, probe_report, probe_submission, problems
 from test_grade_03_sequential import LESSON, SUBMISSIONS
 
 pytestmark = pytest.mark.root  # it makes an ordinary user; as anyone else, every pipeline test already grades as one
@@ -27,6 +29,7 @@ pytestmark = pytest.mark.root  # it makes an ordinary user; as anyone else, ever
 USER = "kmw-instructor"
 STUDENTS = ("passes-all", "wrong-units-and-loss", "disarms-the-checks")
 """Full marks, honest partial marks, and a cheat that only the judge outside the kernel catches."""
+PROBE = "looks-for-hidden-tests"
 CONSOLE_SCRIPTS = {"alembic": "alembic.config"}
 """Commands nbgrader runs from PATH, with the module whose `main()` each one calls."""
 
@@ -89,13 +92,14 @@ def graded_as_user():
         workspace = home / "workspace"
         for student in STUDENTS:
             submit(workspace, student, LESSON, SUBMISSIONS[student][0]())
+        submit(workspace, PROBE, LESSON, probe_submission(LESSON, copy / "course" / LESSON))
         shutil.chown(home, user.pw_uid, user.pw_gid)
         for path in home.rglob("*"):
             os.lchown(path, user.pw_uid, user.pw_gid)
         python = _user_venv(user, home, copy)
         done = _as_user(user, [str(python), "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
                         home, timeout=900)
-        yield workspace, done
+        yield workspace, done, copy
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -107,16 +111,16 @@ def _rows(path: Path) -> dict[str, dict]:
 
 def test_an_ordinary_user_grades_without_errors(graded_as_user):
     """Does `python -m autograder grade`, run by an ordinary user, finish and grade every student?"""
-    workspace, done = graded_as_user
+    workspace, done, _ = graded_as_user
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = _rows(workspace / "grades.csv")
-    assert {s: rows[s]["status"] for s in STUDENTS} == dict.fromkeys(STUDENTS, "graded"), rows
+    assert {s: rows[s]["status"] for s in (*STUDENTS, PROBE)} == dict.fromkeys((*STUDENTS, PROBE), "graded"), rows
 
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_an_ordinary_user_gives_the_grades_root_gives(graded_as_user, student):
     """Does each student get, from an ordinary user, the score root's run of the same notebook gives?"""
-    workspace, _ = graded_as_user
+    workspace, _, _ = graded_as_user
     row = _rows(workspace / "grades.csv")[student]
     max_score = sum(c.metadata.nbgrader["points"] for c in source_notebook(LESSON).cells
                     if c.metadata.get("nbgrader", {}).get("grade"))
@@ -126,6 +130,26 @@ def test_an_ordinary_user_gives_the_grades_root_gives(graded_as_user, student):
 
 def test_the_judge_still_overrules_a_cheat_without_root(graded_as_user):
     """Without root, does the judge outside the kernel still take back what disarmed checks gave in the kernel?"""
-    workspace, _ = graded_as_user
+    workspace, _, _ = graded_as_user
     page = (workspace / "feedback" / "disarms-the-checks" / LESSON / f"{LESSON}.html").read_text()
     assert SUBMISSIONS["disarms-the-checks"][2] in page
+
+
+def test_without_root_a_probe_finds_nothing_hidden(graded_as_user):
+    """Graded by an ordinary user, with user namespaces, does the probe's kernel find no file outside the allow-list,
+    none holding a line of the hidden tests or solutions, no process but its own, and nothing hidden in its autograded
+    notebook's outputs or its feedback, as it does when root grades?"""
+    workspace, done, copy = graded_as_user
+    log = (workspace / "logs" / f"{PROBE}.log").read_text()
+    if "isolation: limits only" in log:
+        pytest.skip(log.splitlines()[0])
+    assert "with user namespaces, without root" in log.splitlines()[0]
+    assert "isolation:" not in done.stdout, "the run says nothing when every kernel is isolated"
+    released = copy / "course" / LESSON
+    autograded = workspace / "autograded" / PROBE / LESSON / f"{LESSON}.ipynb"
+    report = probe_report(autograded)
+    assert problems(report) == {}, report
+    assert report["working folder"] == sorted(p.name for p in released.iterdir() if p.suffix != ".ipynb")
+    page = (workspace / "feedback" / PROBE / LESSON / f"{LESSON}.html").read_text()
+    assert found_secrets(outputs(autograded), LESSON, released) == []
+    assert found_secrets(page, LESSON, released) == []
