@@ -26,6 +26,7 @@ import socket
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,9 +39,9 @@ from .wire import (
     SAFE_ERRORS,
     Decoder,
     Encoder,
+    UnreadableModel,
     WireError,
     apply_trainable_flags,
-    model_from_bytes,
     receive,
     send,
     trainable_flags,
@@ -203,9 +204,10 @@ class RemoteFunction:
         if status != "ok":
             raise JudgeUnavailable(f"the notebook's kernel did not understand the grader ({status})")
         try:
-            for model, blob in zip(known, reply.get("arg_models") or [], strict=False):
-                if isinstance(blob, str) and blob in blobs:
-                    update_model(model, model_from_bytes(blobs[blob]))
+            decoder = Decoder(blobs, known)
+            for model, state in zip(known, reply.get("arg_models") or [], strict=False):
+                if isinstance(state, dict):
+                    update_model(model, decoder.arrays(state.get("weights")), state.get("compile"))
             flags = reply.get("arg_trainable")
             for model, state in zip(known, flags if isinstance(flags, list) else [], strict=False):
                 apply_trainable_flags(model, state)
@@ -227,14 +229,23 @@ def safe_error(kind: str, kinds: Any = None) -> type[Exception] | None:
     return next((SAFE_ERRORS[name] for name in names if name in SAFE_ERRORS), None)
 
 
-def update_model(target: Any, source: Any) -> None:
-    """Give `target` the weights and compile settings that the student's function left on its copy, `source`."""
-    weights = source.get_weights()
+def update_model(target: Any, weights: list[Any], compile_config: Any) -> None:
+    """Give `target` the weights and compile settings that the student's function left on its copy.
+
+    Weights of other shapes than `target`'s change nothing; the compile settings are read in Keras's safe mode, as a
+    `.keras` file's are.
+    """
     if len(weights) == len(target.weights) and all(tuple(w.shape) == tuple(v.shape) for w, v in zip(weights, target.weights, strict=False)):
         target.set_weights(weights)
-    config = source.get_compile_config() if getattr(source, "compiled", False) else None
-    if config:
-        target.compile_from_config(config)
+    if isinstance(compile_config, dict) and compile_config:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                target.compile_from_config(compile_config)
+        except Exception as error:  # noqa: BLE001 (settings Keras refuses are not the grader's to run)
+            raise UnreadableModel(f"The grader could not read the compile settings your function left on the model "
+                                  f"({type(error).__name__}). Compile it with Keras's own optimizers, losses and "
+                                  "metrics.") from None
 
 
 def prepare(plan: JudgePlan, connection: Connection | None = None) -> dict:
