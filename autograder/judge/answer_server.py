@@ -9,6 +9,8 @@ here decides a grade: everything it sends is checked by the grader.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import socket
@@ -27,6 +29,8 @@ from .wire import (
     weights_digest,
 )
 
+MAX_PRINTED = 2**20
+"""How much of what one call prints goes back to the grader, per stream, in characters."""
 SERVE_CELL = "import autograder.judge.answer_server as _kmw_answers\n_kmw_answers.serve({path!r})"
 """The cell the grader adds at the end of a notebook (`path`: the socket's path)."""
 
@@ -52,7 +56,8 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
         compile settings, or None when the call left them as they were: `model_state`), the `arg_trainable` (its
         `trainable` flags) and the `files` written at path arguments (`wire.returned_files`), `raised` with the error's
         `type`, the `kinds` it is (its classes' names, most specific first) and `message`, or `missing` when the
-        name is not defined.
+        name is not defined. With `ok` and `raised`, what the call printed (`printed`), which the grader shows in the
+        test cell, as the kernel would have.
     """
     if header.get("op") != "call" or not isinstance(header.get("name"), str):
         return {"status": "bad_request"}, {}
@@ -70,18 +75,35 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
     for model, flags in zip(known, sent_flags if isinstance(sent_flags, list) else [], strict=False):
         apply_trainable_flags(model, flags)
     before = [state_digest(model) for model in known]
+    out, err = io.StringIO(), io.StringIO()
     try:
-        result = namespace[name](*args, **kwargs)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            result = namespace[name](*args, **kwargs)
     except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
         kinds = [kind.__name__ for kind in type(error).__mro__]  # so that a ValueError of the student's own stays one
-        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000]}, {}
+        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000],
+                **printed(out, err)}, {}
     encoder = Encoder(known_models=known)
     node = encoder.encode(result)
     state = [model_state(model, encoder) if state_digest(model) != digest else None
              for model, digest in zip(known, before, strict=True)]
     files = returned_files([*args, *kwargs.values()], encoder)
     flags = [trainable_flags(model) for model in known]
-    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files}, encoder.blobs
+    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files,
+            **printed(out, err)}, encoder.blobs
+
+
+def printed(out: io.StringIO, err: io.StringIO) -> dict[str, str]:
+    """What a call printed, for the grader to show in the test that made it: `stdout` and `stderr`, each cut at
+    `MAX_PRINTED` characters."""
+    found = {}
+    for name, stream in (("stdout", out), ("stderr", err)):
+        text = stream.getvalue()
+        if len(text) > MAX_PRINTED:
+            text = text[:MAX_PRINTED] + "\n[autograder] The rest of this output was dropped: print less.\n"
+        if text:
+            found[name] = text
+    return found
 
 
 def state_digest(model: Any) -> bytes | None:
