@@ -14,6 +14,7 @@ import io
 import json
 import os
 import socket
+import sys
 from typing import Any
 
 from .wire import (
@@ -37,8 +38,9 @@ SERVE_CELL = "import autograder.judge.answer_server as _kmw_answers\n_kmw_answer
 
 def models_in(args: list, kwargs: dict) -> list[Any]:
     """The Keras models among a call's arguments, in order: positional first, then by keyword."""
-    import keras
-
+    keras = sys.modules.get("keras")  # not imported yet: no value can be a model (and importing it takes seconds)
+    if keras is None:
+        return []
     return [value for value in [*args, *kwargs.values()] if isinstance(value, keras.Model)]
 
 
