@@ -6,7 +6,9 @@ notebooks end to end.
 """
 
 import socket
+import sys
 import threading
+import time
 
 import keras
 import nbformat
@@ -15,10 +17,9 @@ import pytest
 from keras import layers
 
 from autograder.judge import judging as judge
-from autograder.judge import wire
+from autograder.judge import verdicts, wire
 from autograder.judge.answer_server import handle, serve
-from autograder.judge.overrule import MARK, PREFIX, add_serve_cell, overrule
-from autograder.notebook import results
+from autograder.judge.serve_cell import add_serve_cell, is_serve_cell, remove_serve_cell
 
 
 class Anything(int):
@@ -277,19 +278,92 @@ def test_a_kernel_that_never_serves_fails_the_tests_without_a_hang(tmp_path):
     assert not checker.is_alive() and "ended before its last cell" in checker.error and checker.results == {}
 
 
-def test_a_kernel_that_hangs_up_fails_the_remaining_tests(tmp_path):
-    """When the kernel closes the connection mid-way, do the remaining tests fail with the reason?"""
-    path = tmp_path / "rude.sock"
+def _rude_server(path):
+    """A kernel that accepts the judge, then dies (closes the connection) before answering."""
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
     server.listen(1)
     threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+    return server
+
+
+def test_a_kernel_that_dies_for_good_fails_the_remaining_tests(tmp_path):
+    """When the kernel dies mid-way and none comes back before the notebook ends, do the remaining tests fail with
+    the reason, the first one naming the crash?"""
+    path = tmp_path / "rude.sock"
+    server = _rude_server(path)
     checker = judge.Judge(PLAN, path, timeout=10)
     checker.start()
+    time.sleep(0.5)
+    checker.finished.set()  # nbgrader ended: no new kernel will serve
     checker.join(20)
     server.close()
-    assert [r.passed for r in checker.results.values()] == [False, False]
-    assert all(r.message.startswith(judge.UNAVAILABLE) for r in checker.results.values())
+    first, second = checker.results.values()
+    assert not checker.is_alive() and not first.passed and not second.passed
+    assert first.message == f"{judge.KERNEL_DIED} while this test ran, in a call of your count."
+    assert second.message.startswith(judge.UNAVAILABLE)
+
+
+def test_after_a_crash_the_judge_goes_on_with_the_kernel_started_in_its_place(tmp_path):
+    """When the kernel dies in one test and the grader starts another that serves at the same place, does the judge
+    fail that test only, and judge the next ones with the new kernel?"""
+    path = tmp_path / "answers.sock"
+    rude = _rude_server(path)
+    checker = judge.Judge(PLAN, path, timeout=10)
+    checker.start()
+    time.sleep(0.5)
+    rude.close()
+    again, thread = _serve_in_thread(tmp_path, {"count": lambda n_inputs, n_units: (n_inputs + 1) * n_units})
+    checker.join(20)
+    thread.join(10)
+    assert again == path and not checker.is_alive()
+    assert [(r.passed, r.message.startswith(judge.KERNEL_DIED)) for r in checker.results.values()] == [
+        (False, True), (True, False)]
+
+
+def test_a_test_shows_what_it_and_the_students_function_printed_and_its_error(tmp_path):
+    """Does each test keep, as its outputs, what the student's function printed in the kernel, what the test
+    printed, and the error that failed it as IPython shows it, ending with the test's line, not the checker's?"""
+    plan = judge.JudgePlan("lesson.ipynb", ("from autograder import checks",), (
+        judge.JudgedTest("talks", "print('before')\ncount(3, 4)\nprint('after')", 1.0),
+        judge.JudgedTest("fails", "checks.assert_param_count(count(3, 4), 16)", 1.0),
+    ), ("count",))
+
+    def count(n_inputs, n_units):
+        print(f"counting {n_inputs} x {n_units}")
+        return keras.Sequential([keras.Input(shape=(n_inputs,)), layers.Dense(n_units, use_bias=False)])
+
+    connection = judge.LocalConnection({"count": count})
+    found = judge.run_tests(plan, judge.prepare(plan, connection), connection)
+    assert found["talks"].passed and found["talks"].outputs == (
+        {"output_type": "stream", "name": "stdout", "text": "before\ncounting 3 x 4\nafter\n"},)
+    stream, error = found["fails"].outputs
+    assert stream["text"] == "counting 3 x 4\n" and not found["fails"].passed
+    assert error["ename"] == "AssertionError" and error["evalue"] == found["fails"].message
+    assert "<test fails>" in error["traceback"][-2] and "assert_param_count" in error["traceback"][-2]
+    assert not any("checks/params.py" in line for line in error["traceback"])
+
+
+def test_what_the_students_function_writes_to_stderr_fails_the_test_as_in_nbgrader():
+    """Does a student's function that writes to stderr (not TensorFlow's chatter) fail the test that called it?"""
+    connection = judge.LocalConnection({"count": lambda n_inputs, n_units: sys.stderr.write("oops\n") and 16})
+    found = judge.run_tests(PLAN, judge.prepare(PLAN, connection), connection)
+    assert "wrote to stderr" in found["count_small"].message and not found["count_small"].passed
+
+
+def test_the_verdicts_reach_nbgrader_through_the_handoff_folder(tmp_path):
+    """Does the judge leave every test's verdict, with its outputs, where nbgrader's Execute step reads it, and does a
+    test the judge never reached fail there with the reason?"""
+    handoff = tmp_path / "verdicts"
+    handoff.mkdir()
+    checker = judge.Judge(PLAN, tmp_path / "never.sock", timeout=5, handoff=handoff)
+    checker.start()
+    (handoff / "lesson.ipynb.ended").touch()  # what nbgrader writes when the notebook has served its last answer
+    checker.join(10)
+    found = verdicts.read(handoff / "lesson.ipynb.json")
+    assert not checker.is_alive() and "ended before its last cell" in found.error
+    assert {g: r.passed for g, r in found.tests.items()} == {"count_small": False, "count_large": False}
+    assert found.tests["count_small"].outputs[0]["evalue"].startswith(judge.UNAVAILABLE)
 
 
 def test_the_plan_holds_setup_tests_names_and_data():
@@ -303,37 +377,19 @@ def test_the_plan_holds_setup_tests_names_and_data():
     assert all("BEGIN HIDDEN TESTS" in t.code for t in plan.tests) and list(plan.files) == ["students.csv"]
 
 
-def _autograded(tmp_path):
+def test_the_added_cell_goes_in_and_comes_out_again(tmp_path):
+    """Does the serving cell go at the end of the notebook, and leave the autograded notebook with what it showed?"""
     nb = nbformat.v4.new_notebook()
-    test = nbformat.v4.new_code_cell("assert count(3, 4) == 16")
-    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "count_small", "points": 2}
-    nb.cells = [test]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
     path = tmp_path / "lesson.ipynb"
     nbformat.write(nb, path)
     assert add_serve_cell(path, tmp_path / "answers.sock")
-    return path
-
-
-def test_overruling_lowers_the_score_says_why_and_removes_the_added_cell(tmp_path):
-    """Does a test that passed only in the kernel lose its points, show the judge's message, and the added cell go?"""
-    path = _autograded(tmp_path)
-    checker = judge.Judge(PLAN, tmp_path / "answers.sock", timeout=1)
-    checker.results = {"count_small": results.TestResult("count_small", False, 0.0, 2.0, "count(3, 4) returned 0")}
-    scores = {"lesson": {"count_small": {"auto_score": 2.0, "needs_manual_grade": False}}}
-    lines = overrule(tmp_path, scores, [checker])
-    nb = nbformat.read(path, as_version=4)
-    assert scores["lesson"]["count_small"]["auto_score"] == 0.0 and lines == [f"count_small: {PREFIX}count(3, 4) returned 0"]
-    assert not any(cell.metadata.get(MARK) for cell in nb.cells)
-    assert nb.cells[0].outputs[-1]["evalue"] == PREFIX + "count(3, 4) returned 0"
-
-
-def test_a_judge_that_breaks_by_itself_leaves_nbgrader_scores_alone(tmp_path):
-    """When the judge itself fails (not the student), does nbgrader's score stand?"""
-    _autograded(tmp_path)
-    checker = judge.Judge(PLAN, tmp_path / "answers.sock", timeout=1)
-    checker.own_error = "KeyError: 'data'"
-    scores = {"lesson": {"count_small": {"auto_score": 2.0, "needs_manual_grade": False}}}
-    assert overrule(tmp_path, scores, [checker]) == [] and scores["lesson"]["count_small"]["auto_score"] == 2.0
+    added = nbformat.read(path, as_version=4)
+    assert [is_serve_cell(cell) for cell in added.cells] == [False, True]
+    added.cells[-1].outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="x", traceback=[])]
+    nbformat.write(added, path)
+    assert remove_serve_cell(path) == ["NameError: x"]
+    assert [cell.source for cell in nbformat.read(path, as_version=4).cells] == ["x = 1"]
 
 
 class KernelInFolder(judge.LocalConnection):

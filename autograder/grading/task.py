@@ -13,6 +13,7 @@ what it writes there comes back into the autograded folder afterwards, as with s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from autograder.isolation.limits import Limits
 from autograder.isolation.watchdog import run_supervised
 from autograder.judge.forked import ForkedJudge
 from autograder.judge.judging import Judge, JudgePlan
-from autograder.judge.overrule import add_serve_cell, overrule
+from autograder.judge.serve_cell import add_serve_cell, remove_serve_cell
 from autograder.notebook.course import RELEASE, tool_environment, workspace_flags
 
 
@@ -71,8 +72,6 @@ class GradeOutcome:
     """Wall time of the task."""
     peak_rss_mb: float = 0.0
     """Peak resident memory of the worker process, in MiB."""
-    overruled: tuple[str, ...] = ()
-    """Tests that passed in the student's kernel but failed when judged outside it: `grade id: message`."""
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
@@ -109,13 +108,16 @@ def kernel_environment(limits: Limits) -> dict[str, str]:
     return env
 
 
-def nbgrader_flags(limits: Limits, scratch: Path) -> list[str]:
+def nbgrader_flags(limits: Limits, scratch: Path, handoff: Path | None = None) -> list[str]:
     """The grading limits that nbgrader itself applies, as its own `--Class.trait=value` flags.
 
-    Without the network (the kernel gets a network namespace of its own where the machine allows it), nbgrader
-    reaches the kernel over Unix sockets in the kernel's scratch folder instead of TCP.
+    Without the network (the kernel gets a network namespace of its own where the machine allows it), nbgrader reaches the kernel over Unix sockets in the
+    kernel's scratch folder instead of TCP. With a `handoff` folder, the kernel skips the test cells, and nbgrader
+    records the judge's verdicts, which the judges leave there (`autograder.judge.verdicts`).
     """
     flags = [f"--Execute.timeout={limits.cell_seconds}", f"--BoundedExecute.max_output_bytes={limits.max_output_mb * 2**20}"]
+    if handoff is not None:
+        flags.append(f"--BoundedExecute.verdicts_folder={handoff}")
     if not limits.network:
         flags += ["--KernelManager.transport=ipc", f"--KernelManager.ip={scratch / 'runtime' / 'kernel'}"]
     return flags
@@ -148,12 +150,14 @@ def run_task(task: GradeTask) -> GradeOutcome:
 
             zygote = zygote_socket(env)
         confinement = grading_confinement(task.limits, scratch, work, released, zygote)
-        judges, notes = _start_judges(task, submitted, confinement, zygote)
+        handoff = root / "verdicts"  # the grader's: beside the workspace, out of the kernel's sight
+        handoff.mkdir(mode=0o700)
+        judges, notes = _start_judges(task, submitted, confinement, zygote, handoff)
         (workspace / "gradebook.db").write_bytes(task.gradebook)
         log = workspace / "logs" / "autograde.log"
         command = [
             sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student, "--force",
-            *workspace_flags(workspace), *nbgrader_flags(task.limits, scratch),
+            *workspace_flags(workspace), *nbgrader_flags(task.limits, scratch, handoff if judges else None),
         ]
         for judge in judges:
             judge.start()
@@ -162,13 +166,14 @@ def run_task(task: GradeTask) -> GradeOutcome:
             judge.finished.set()
             judge.join(task.limits.cell_seconds)
             if judge.own_error:
-                notes.append(f"{judge.plan.notebook}: the judge failed, nbgrader's verdicts stand: {judge.own_error}")
-            elif judge.error:
+                notes.append(f"{judge.plan.notebook}: the judge failed, the kernel ran the tests: {judge.own_error}")
+                continue
+            if judge.error:
                 notes.append(f"{judge.plan.notebook}: {judge.error}")
-            else:
-                passed = sum(r.passed for r in judge.results.values())
-                notes.append(f"{judge.plan.notebook}: {passed} of {len(judge.results)} tests passed outside the "
-                             f"kernel, judged in {judge.seconds:.1f} s")
+            passed = sum(r.passed for r in judge.results.values())
+            notes.append(f"{judge.plan.notebook}: {passed} of {len(judge.results)} tests passed outside the "
+                         f"kernel, judged in {judge.seconds:.1f} s")
+            notes += [f"failed {r.grade_id}: {r.message}" for r in judge.results.values() if not r.passed]
         text = f"[autograder] {isolation().describe()}\n"
         text += log.read_text(errors="replace") if log.exists() else ""
         text += "".join(f"[judge] {note}\n" for note in notes)
@@ -180,7 +185,10 @@ def run_task(task: GradeTask) -> GradeOutcome:
         if outcome.stopped:
             return GradeOutcome(task.student, False, outcome.stopped, log=text, seconds=seconds, peak_rss_mb=peak)
         if outcome.returncode != 0 or not folder.is_dir():
-            if "CellTimeoutError" in text or "Timeout waiting for execute reply" in text:
+            kept_dying = re.search(r"KernelKeptDying: (.+)", text)
+            if kept_dying:
+                reason = kept_dying.group(1).strip()
+            elif "CellTimeoutError" in text or "Timeout waiting for execute reply" in text:
                 reason = f"timed out after {task.limits.cell_seconds} s in {outcome.last_cell}"
             elif "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
                 reason = f"the notebook's kernel stopped (it exited or crashed) in {outcome.last_cell}"
@@ -188,10 +196,10 @@ def run_task(task: GradeTask) -> GradeOutcome:
                 reason = f"autograde failed: {last_error(text)}"
             return GradeOutcome(task.student, False, reason, log=text, seconds=seconds, peak_rss_mb=peak)
         scores, comments = _read_grades(workspace / "gradebook.db", task.assignment, task.student)
-        overruled = tuple(overrule(folder, scores, judges))
-        text += "".join(f"[judge] overruled {line}\n" for line in overruled)
-        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak,
-                            overruled)
+        for judge in judges:
+            text += "".join(f"[judge] the added cell showed {line}\n"
+                            for line in remove_serve_cell(folder / judge.plan.notebook))
+        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak)
 
 
 def kernel_folder(work: Path, files: dict[str, bytes], released: Path) -> dict[str, bytes]:
@@ -228,12 +236,12 @@ def bring_back(work: Path, autograded: Path, given: dict[str, bytes]) -> list[st
     return brought
 
 
-def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
-                  zygote: str) -> tuple[list[Judge], list[str]]:
+def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement, zygote: str,
+                  handoff: Path) -> tuple[list[Judge], list[str]]:
     """Prepare a judge per notebook, and add the cell that lets each one call the student's functions.
 
     With a zygote, each judge runs in a fork of it, confined like the kernel but as its own unprivileged user
-    (`autograder.judge.forked`); without one, in this process.
+    (`autograder.judge.forked`); without one, in this process. Each hands its verdicts to nbgrader in `handoff`.
     """
     scratch = Path(confinement.scratch)
     workspace = submitted.parents[2]
@@ -248,9 +256,10 @@ def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
         try:
             if zygote:
                 judge = ForkedJudge(plan, socket_path, task.limits.cell_seconds, zygote, confinement,
-                                    scratch.parent / f"judge-{number}", workspace / "logs" / f"judge-{number}.log")
+                                    scratch.parent / f"judge-{number}", workspace / "logs" / f"judge-{number}.log",
+                                    handoff)
             else:
-                judge = Judge(plan, socket_path, timeout=task.limits.cell_seconds)
+                judge = Judge(plan, socket_path, task.limits.cell_seconds, handoff)
         except Exception as error:  # noqa: BLE001 (the instructor's set-up failed: grade as stock nbgrader does)
             notes.append(f"not judged outside the kernel: the set-up cells failed ({type(error).__name__}: {error})")
             continue
@@ -261,8 +270,6 @@ def _start_judges(task: GradeTask, submitted: Path, confinement: Confinement,
 
 def last_error(log: str) -> str:
     """The most telling line of an nbgrader log: its last error, else its last line."""
-    import re
-
     lines = log.splitlines()
     errors = [line for line in lines if "| ERROR]" in line or "Error:" in line]
     text = (errors or lines or ["nbgrader failed without a message"])[-1]

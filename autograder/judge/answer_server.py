@@ -9,8 +9,12 @@ here decides a grade: everything it sends is checked by the grader.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import socket
+import sys
 from typing import Any
 
 from .wire import (
@@ -18,21 +22,25 @@ from .wire import (
     Encoder,
     WireError,
     apply_trainable_flags,
-    model_to_bytes,
+    array_to_bytes,
     receive,
     returned_files,
     send,
     trainable_flags,
+    weights_digest,
 )
 
+MAX_PRINTED = 2**20
+"""How much of what one call prints goes back to the grader, per stream, in characters."""
 SERVE_CELL = "import autograder.judge.answer_server as _kmw_answers\n_kmw_answers.serve({path!r})"
 """The cell the grader adds at the end of a notebook (`path`: the socket's path)."""
 
 
 def models_in(args: list, kwargs: dict) -> list[Any]:
     """The Keras models among a call's arguments, in order: positional first, then by keyword."""
-    import keras
-
+    keras = sys.modules.get("keras")  # not imported yet: no value can be a model (and importing it takes seconds)
+    if keras is None:
+        return []
     return [value for value in [*args, *kwargs.values()] if isinstance(value, keras.Model)]
 
 
@@ -46,10 +54,12 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
         blobs: the binary parts of the arguments.
 
     Returns:
-        The reply: `status` `ok` with the `result`, the `arg_models` and `arg_trainable` (new state of each model
-        argument) and the `files` written at path arguments (`wire.returned_files`), `raised` with the error's
+        The reply: `status` `ok` with the `result`, the `arg_models` (for each model argument, its new weights and
+        compile settings, or None when the call left them as they were: `model_state`), the `arg_trainable` (its
+        `trainable` flags) and the `files` written at path arguments (`wire.returned_files`), `raised` with the error's
         `type`, the `kinds` it is (its classes' names, most specific first) and `message`, or `missing` when the
-        name is not defined.
+        name is not defined. With `ok` and `raised`, what the call printed (`printed`), which the grader shows in the
+        test cell, as the kernel would have.
     """
     if header.get("op") != "call" or not isinstance(header.get("name"), str):
         return {"status": "bad_request"}, {}
@@ -66,22 +76,54 @@ def handle(namespace: dict, header: dict, blobs: dict[str, bytes]) -> tuple[dict
     sent_flags = header.get("arg_trainable")
     for model, flags in zip(known, sent_flags if isinstance(sent_flags, list) else [], strict=False):
         apply_trainable_flags(model, flags)
+    before = [state_digest(model) for model in known]
+    out, err = io.StringIO(), io.StringIO()
     try:
-        result = namespace[name](*args, **kwargs)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            result = namespace[name](*args, **kwargs)
     except Exception as error:  # noqa: BLE001 (the student's error is the answer the grader asked for)
         kinds = [kind.__name__ for kind in type(error).__mro__]  # so that a ValueError of the student's own stays one
-        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000]}, {}
+        return {"status": "raised", "type": type(error).__name__, "kinds": kinds, "message": str(error)[:4000],
+                **printed(out, err)}, {}
     encoder = Encoder(known_models=known)
     node = encoder.encode(result)
-    state = []
-    for model in known:
-        try:
-            state.append(encoder.add_blob(model_to_bytes(model)))
-        except Exception:  # noqa: BLE001 (a model that cannot be saved keeps the grader's copy)
-            state.append(None)
+    state = [model_state(model, encoder) if state_digest(model) != digest else None
+             for model, digest in zip(known, before, strict=True)]
     files = returned_files([*args, *kwargs.values()], encoder)
     flags = [trainable_flags(model) for model in known]
-    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files}, encoder.blobs
+    return {"status": "ok", "result": node, "arg_models": state, "arg_trainable": flags, "files": files,
+            **printed(out, err)}, encoder.blobs
+
+
+def printed(out: io.StringIO, err: io.StringIO) -> dict[str, str]:
+    """What a call printed, for the grader to show in the test that made it: `stdout` and `stderr`, each cut at
+    `MAX_PRINTED` characters."""
+    found = {}
+    for name, stream in (("stdout", out), ("stderr", err)):
+        text = stream.getvalue()
+        if len(text) > MAX_PRINTED:
+            text = text[:MAX_PRINTED] + "\n[autograder] The rest of this output was dropped: print less.\n"
+        if text:
+            found[name] = text
+    return found
+
+
+def state_digest(model: Any) -> bytes | None:
+    """`wire.weights_digest` of a model, or None when it cannot be read."""
+    try:
+        return weights_digest(model)
+    except Exception:  # noqa: BLE001 (a model the student broke: its state is sent whenever asked)
+        return None
+
+
+def model_state(model: Any, encoder: Encoder) -> dict | None:
+    """What a call changed in a model argument, for the grader's copy: its weights (blobs) and compile settings."""
+    try:
+        config = model.get_compile_config() if getattr(model, "compiled", False) else None
+        return {"weights": [encoder.add_blob(array_to_bytes(array)) for array in model.get_weights()],
+                "compile": json.loads(json.dumps(config)) if config else None}
+    except Exception:  # noqa: BLE001 (a model that cannot be read keeps the grader's copy)
+        return None
 
 
 def _user_namespace() -> dict:

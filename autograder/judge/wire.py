@@ -17,7 +17,6 @@ import json
 import os
 import socket
 import struct
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -64,25 +63,46 @@ def _keras():
     return keras
 
 
-def model_to_bytes(model: Any) -> bytes:
-    """A Keras model as the bytes of a `.keras` file (architecture, weights and compile settings)."""
-    with tempfile.TemporaryDirectory(prefix="kmw-wire-") as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        with open(path, "rb") as handle:
-            return handle.read()
+def model_config(model: Any) -> bytes:
+    """A Keras model's architecture and compile settings, as the JSON that a `.keras` file holds in `config.json`."""
+    return json.dumps(_keras().saving.serialize_keras_object(model)).encode()
 
 
-def model_from_bytes(data: bytes) -> Any:
-    """Rebuild a Keras model from `.keras` bytes, refusing code (lambdas, unknown classes)."""
+def model_from_parts(config: bytes, weights: list[Any]) -> Any:
+    """Rebuild a Keras model from `model_config`'s JSON and the arrays of `get_weights()`, refusing code.
+
+    This is what `keras.saving.load_model(..., safe_mode=True)` does with a `.keras` file (deserialize the
+    configuration in safe mode, compile from the compile settings, set the weights), without the zip archive and the
+    HDF5 file, which cost several times more for the course's small models.
+
+    Raises:
+        ValueError, TypeError: when the configuration or the weights do not make a model (unsafe code among them).
+    """
     keras = _keras()
-    with tempfile.TemporaryDirectory(prefix="kmw-wire-") as folder:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as handle:
-            handle.write(data)
-        with warnings.catch_warnings():  # e.g. an optimizer saved before its first step: nothing to report
-            warnings.simplefilter("ignore")
-            return keras.saving.load_model(path, compile=True, safe_mode=True)
+    found = json.loads(config)
+    if not isinstance(found, dict):
+        raise ValueError("a model's configuration is not a dictionary")
+    with warnings.catch_warnings():  # e.g. a model compiled before it was built: nothing to report
+        warnings.simplefilter("ignore")
+        model = keras.saving.deserialize_keras_object(found, safe_mode=True)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"a {type(model).__name__} arrived where a model was expected")
+    model.set_weights(weights)
+    return model
+
+
+def weights_digest(model: Any) -> bytes:
+    """A fingerprint of a model's state that a call may change: its weights, compile settings and `trainable` flags."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in model.get_weights():
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(array.tobytes())
+    config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    digest.update(json.dumps(config, sort_keys=True, default=repr).encode())
+    digest.update(bytes(trainable_flags(model)))
+    return digest.digest()
 
 
 def layer_tree(model: Any) -> list[Any]:
@@ -183,7 +203,8 @@ def write_returned_files(folder: Any, files: Any, blobs: dict[str, bytes], asked
     return written
 
 
-def _array_to_bytes(array: Any) -> bytes:
+def array_to_bytes(array: Any) -> bytes:
+    """An array as the bytes of an `.npy` file, without pickles."""
     import numpy as np
 
     buffer = io.BytesIO()
@@ -229,7 +250,7 @@ class Encoder:
 
         if isinstance(value, (np.ndarray, np.generic)):
             try:
-                return {"t": "array", "blob": self.add_blob(_array_to_bytes(value)), "scalar": isinstance(value, np.generic)}
+                return {"t": "array", "blob": self.add_blob(array_to_bytes(value)), "scalar": isinstance(value, np.generic)}
             except ValueError:  # an array of objects cannot travel without pickles
                 pass
         kind = type(value).__module__.split(".")[0]
@@ -238,17 +259,22 @@ class Encoder:
             for index, known in enumerate(self.known_models):
                 if value is known:
                     return {"t": "arg_model", "index": index}
-            return {"t": "model", "blob": self.add_blob(model_to_bytes(value)), "reused": self._reused(value)}
+            return {"t": "model", **self.model_parts(value), "reused": self._reused(value)}
         if isinstance(value, keras.callbacks.History):
             return {"t": "history", "history": self.encode(dict(value.history), depth + 1)}
         if callable(value) and getattr(value, "__name__", None):
             return {"t": "function", "name": str(value.__name__)}
         if kind in ("tensorflow", "keras") and hasattr(value, "numpy"):
             try:
-                return {"t": "array", "blob": self.add_blob(_array_to_bytes(value.numpy())), "scalar": False}
+                return {"t": "array", "blob": self.add_blob(array_to_bytes(value.numpy())), "scalar": False}
             except Exception:  # noqa: BLE001 (symbolic tensors have no values)
                 pass
         return {"t": "opaque", "type": type(value).__name__, "repr": repr(value)[:200]}
+
+    def model_parts(self, model: Any) -> dict:
+        """A model as blobs: `config` (its `model_config`) and `weights` (one `.npy` blob per array)."""
+        return {"config": self.add_blob(model_config(model)),
+                "weights": [self.add_blob(array_to_bytes(array)) for array in model.get_weights()]}
 
     def _reused(self, model: Any) -> list[list[int]]:
         """For each top-level layer of `model` that is a top-level layer of a known model: [its index, model, index]."""
@@ -273,6 +299,17 @@ class Decoder:
         if not isinstance(name, str) or name not in self.blobs:
             raise WireError(f"a value refers to a missing blob {name!r}")
         return self.blobs[name]
+
+    def arrays(self, names: Any) -> list[Any]:
+        """The arrays in the blobs `names` (a list), refusing arrays of objects."""
+        arrays = [_array_from_bytes(self._blob({"blob": name})) for name in _list(names)]
+        if any(array.dtype.hasobject for array in arrays):
+            raise WireError("an array holds objects")
+        return arrays
+
+    def model(self, node: dict) -> Any:
+        """The model in `node`'s `config` and `weights` blobs (`Encoder.model_parts`)."""
+        return model_from_parts(self._blob({"blob": node.get("config")}), self.arrays(node.get("weights")))
 
     def decode(self, node: Any) -> Any:
         """The value for the tree `node`."""
@@ -303,7 +340,7 @@ class Decoder:
             return self.known_models[index]
         if kind == "model":
             try:
-                model = model_from_bytes(self._blob(node))
+                model = self.model(node)
             except Exception as error:  # noqa: BLE001 (unsafe or broken files are refused, never run)
                 raise UnreadableModel(
                     "The grader could not rebuild the model your function returned from its saved file "

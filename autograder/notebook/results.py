@@ -19,6 +19,8 @@ class TestResult:
     """Points available."""
     message: str = ""
     """What went wrong, addressed to the student; empty when it passed."""
+    outputs: tuple[dict, ...] = ()
+    """What the test cell showed, as nbformat outputs (streams, the error), where the grader recorded them."""
 
 
 @dataclass(frozen=True)

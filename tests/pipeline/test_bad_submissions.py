@@ -16,6 +16,7 @@ from harness import make_submission, sha256, solutions, submit
 from hidden_probe import found_secrets, outputs, probe_report, probe_submission, problems
 
 from autograder.isolation.confinement import isolation
+from autograder.judge.judging import KERNEL_DIED
 from autograder.notebook.course import RELEASE, ROOT
 
 LESSON = "02_layers"
@@ -79,7 +80,6 @@ class Blank(ast.NodeTransformer):
         return ast.Module(body=[], type_ignores=[])
 get_ipython().ast_transformers.append(Blank())
 ''' + WRONG_COUNT
-OUTSIDE = "Checked again outside your notebook, this test failed"
 
 # student id -> (notebook, expected score, fragments of the reason); None: any score below full marks.
 SUBMISSIONS = {
@@ -93,12 +93,16 @@ SUBMISSIONS = {
     "loops-when-tested": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
         "import time\ndef count_dense_params(n_inputs, n_units):\n    while True:\n        time.sleep(1)\n"
-    )}), 0, ["timed out after", "in the test ", "count_dense_params"]),
+    )}), 0, ["This test timed out: your count_dense_params did not return within 30 s"]),
     "process-storm": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import subprocess\nkids = [subprocess.Popen(['sleep', '600']) for _ in range(150)]\n" + RIGHT_COUNT
     )}), 0, ["started more than 64 processes"]),
+    # A crash costs what needed the crashed cell: the kernel dies in the last exercise, then in the first.
     "exits-its-kernel": (lambda: make_submission(LESSON, {"output_layer_for": "import os\nos._exit(1)\n"}),
-                         0, ["kernel stopped"]),
+                         3, [f"output_layer_for is not defined: {KERNEL_DIED} in cell 'output_layer_for'"]),
+    "segfaults-in-the-first-exercise": (lambda: make_submission(LESSON, {
+        "count_dense_params": "import ctypes\nctypes.string_at(0)\n" + RIGHT_COUNT}),
+        3, [f"count_dense_params is not defined: {KERNEL_DIED} in cell 'count_dense_params'"]),
     "broken-code": (lambda: make_submission(LESSON, {
         "count_dense_params": "def count_dense_params(n_inputs, n_units)\n    return 1\n",
         "output_layer_for": "import keras_helpers_that_do_not_exist\n",
@@ -125,7 +129,7 @@ SUBMISSIONS = {
     "prints-200-mb": (lambda: make_submission(LESSON, {"count_dense_params": (
         "for _ in range(200):\n    print('x' * 2**20)\n" + RIGHT_COUNT)}), FULL, []),
     "forges-equality": (lambda: make_submission(LESSON, {"count_dense_params": FORGES_EQUALITY}), 3,
-                        [f"{OUTSIDE}: count_dense_params(3, 4) returned 0; it should be 16"]),
+                        ["count_dense_params(3, 4) returned 0; it should be 16"]),
     "blanks-the-tests": (lambda: make_submission(LESSON, {"count_dense_params": BLANKS_LATER_CELLS}), 0,
                          ["The grader could not check this test outside your notebook: the notebook ended"]),
     "looks-for-hidden-tests": (lambda: probe_submission(LESSON, RELEASE / LESSON), 0, []),  # answers nothing
@@ -240,13 +244,13 @@ def test_a_stopped_notebook_gets_feedback_with_the_reason(graded):
     assert "timed out after" in page and "in the cell that defines count_dense_params" in page
 
 
-def test_forgeries_that_pass_in_the_kernel_are_overruled_outside_it(graded):
-    """Do the tests that a forged value with a patched keras.Model and builtin passed in the kernel lose their points?"""
+def test_forgeries_that_pass_in_the_kernel_fail_outside_it(graded):
+    """Do the tests that a forged value with a patched keras.Model and builtin would pass in the kernel (as stock
+    nbgrader's would) fail, judged outside it?"""
     workspace, _, _, _, _ = graded
     log = (workspace / "logs" / "forges-equality.log").read_text()
-    # nbgrader passed both count tests in the kernel (as stock nbgrader would): the judge overruled exactly them.
-    overruled = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] overruled"))
-    assert overruled == ["count_dense_params_matches_keras", "count_dense_params_small_layers"]
+    failed = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] failed"))
+    assert failed == ["count_dense_params_matches_keras", "count_dense_params_small_layers"]
 
 
 def test_a_flood_of_output_is_cut_not_kept(graded):

@@ -44,7 +44,7 @@ SUBMISSIONS = {
     ),
     "disarms-the-checks": (
         lambda: make_submission(LESSON, {"build_sequential_model": DISARMS, "compile_for_exam": MSE}),
-        12, "Checked again outside your notebook, this test failed: Layer 2 should read Dense (None, 8) 136",
+        12, "Layer 2 should read Dense (None, 8) 136",
     ),
 }
 
@@ -131,7 +131,8 @@ def test_the_class_report_counts_what_grading_wrote(graded):
     assert (report.submissions, report.graded, [f.student_id for f in report.failed]) == (6, 5, ["broken-json"])
     layers = {t.grade_id: t for t in report.tests}["build_sequential_model_layers"]
     assert (layers.passed, layers.graded, sum(g.students for g in layers.messages)) == (2, 5, 3)
-    assert any(g.message.startswith("Checked again outside your notebook") for g in layers.messages)
+    # the disarmed checks changed nothing: the same message as the plain wrong answer, for both students
+    assert any(g.students == 2 and "Layer 2 should read Dense (None, 8) 136" in g.message for g in layers.messages)
     assert report.waiting == 4  # the written answer of everyone who typed one in
 
 
@@ -168,14 +169,16 @@ def test_grades_match_stock_serial_nbgrader(graded, stock_graded):
     assert all((stock_graded / "feedback" / s / LESSON / f"{LESSON}.html").exists() for s in STOCK_COMPARED)
 
 
-def test_checks_disarmed_in_the_kernel_are_overruled_outside_it(graded):
-    """Do the tests that passed only because the kernel's checks were disarmed lose their points outside it?"""
+def test_checks_disarmed_in_the_kernel_change_nothing(graded):
+    """Do the tests that disarmed checks would pass in the kernel (as stock nbgrader's would) fail, judged outside
+    it, with the messages of the plain wrong answers?"""
     workspace, _, _, _ = graded
     log = (workspace / "logs" / "disarms-the-checks.log").read_text()
-    # nbgrader, like stock serial nbgrader, passed these in the kernel: the judge overruled exactly them.
-    overruled = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] overruled"))
-    assert overruled == ["build_sequential_model_layers", "compile_for_exam_settings"]
-    assert float(_rows(workspace / "grades.csv")["disarms-the-checks"]["score"]) == 12
+    failed = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] failed"))
+    assert failed == ["build_sequential_model_layers", "compile_for_exam_settings"]
+    rows = _rows(workspace / "grades.csv")
+    assert rows["disarms-the-checks"]["reason"] == rows["wrong-units-and-loss"]["reason"]
+    assert float(rows["disarms-the-checks"]["score"]) == 12
 
 
 def test_grading_again_resumes_and_agrees(graded):
