@@ -80,6 +80,7 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     import socket
 
     import dask
+    import distributed  # noqa: F401 (before config.set, whose exit would drop the defaults it adds on import)
 
     from autograder.grading.errors import GradingError
     from autograder.grading.workers import Workers

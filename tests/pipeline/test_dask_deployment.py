@@ -183,7 +183,8 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 pass
         left = []
-        for process in _still_running(list(self.seen.values()), 10):
+        # 30 s: a task orphaned by the SIGKILLed worker ends with its notebook, later on a loaded machine
+        for process in _still_running(list(self.seen.values()), 30):
             try:
                 left.append(" ".join(process.cmdline()))
                 process.kill()
