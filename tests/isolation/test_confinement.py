@@ -292,15 +292,21 @@ time.sleep(60)
 """
 
 
-def test_the_relay_forwards_an_interrupt_and_ends_as_the_process_did(tmp_path):
-    """With a PID namespace of its own, does the confined process still get nbgrader's interrupt through the process
-    nbgrader started (its relay), and does that process end with the confined one's exit code?"""
+def _start_waiting(tmp_path) -> subprocess.Popen:
+    """Start a confined process that waits (WAITS) in a PID namespace of its own; return its relay, once it is ready."""
     if not isolation().namespaces:
         pytest.skip(f"this machine gives no namespaces: {isolation().reason}")
     settings = Confinement(str(tmp_path / "scratch"), str(tmp_path)).write(tmp_path / "confinement.json")
     relay = subprocess.Popen([sys.executable, "-c", WAITS, str(settings)], cwd=tmp_path, stdout=subprocess.PIPE,
                              text=True)
     assert relay.stdout.readline() == "ready\n"
+    return relay
+
+
+def test_the_relay_forwards_an_interrupt_and_ends_as_the_process_did(tmp_path):
+    """With a PID namespace of its own, does the confined process still get nbgrader's interrupt through the process
+    nbgrader started (its relay), and does that process end with the confined one's exit code?"""
+    relay = _start_waiting(tmp_path)
     assert "relay.py" in " ".join(psutil.Process(relay.pid).cmdline())
     relay.send_signal(signal.SIGINT)
     assert relay.wait(30) == 7
@@ -309,12 +315,7 @@ def test_the_relay_forwards_an_interrupt_and_ends_as_the_process_did(tmp_path):
 
 def test_the_confined_process_dies_with_its_relay(tmp_path):
     """When the process nbgrader started is killed, does the confined process (and all it started) end too?"""
-    if not isolation().namespaces:
-        pytest.skip(f"this machine gives no namespaces: {isolation().reason}")
-    settings = Confinement(str(tmp_path / "scratch"), str(tmp_path)).write(tmp_path / "confinement.json")
-    relay = subprocess.Popen([sys.executable, "-c", WAITS, str(settings)], cwd=tmp_path, stdout=subprocess.PIPE,
-                             text=True)
-    assert relay.stdout.readline() == "ready\n"
+    relay = _start_waiting(tmp_path)
     (confined,) = psutil.Process(relay.pid).children()
     relay.kill()
     relay.wait(30)
