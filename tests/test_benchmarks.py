@@ -40,9 +40,9 @@ def test_over_the_goal_is_a_warning_unless_strict():
 
 
 def test_arguments():
-    """Are the defaults two cores, one run, 30 s and not strict, and do the options parse?"""
+    """Are the defaults two cores, one run, 15 s and not strict, and do the options parse?"""
     args = lesson_runtime.build_parser().parse_args([])
-    assert (args.lessons, args.repeat, args.goal, args.cores, args.strict) == ([], 1, 30.0, 2, False)
+    assert (args.lessons, args.repeat, args.goal, args.cores, args.strict) == ([], 1, 15.0, 2, False)
     args = lesson_runtime.build_parser().parse_args(["03_sequential", "--repeat", "3", "--strict", "--goal", "20"])
     assert (args.lessons, args.repeat, args.goal, args.strict) == (["03_sequential"], 3, 20.0, True)
 

@@ -22,9 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from autograder.notebook.cells import (
     failure_message,
@@ -35,6 +33,9 @@ from autograder.notebook.cells import (
     strip_hidden_tests,
 )
 from autograder.notebook.results import TestResult
+
+if TYPE_CHECKING:  # nbformat loads on first use: through jsonschema it costs a lesson's set-up cell 1.5 to 2.5 s
+    import nbformat
 
 MODE_VARIABLE = "MODEL_WARS_MODE"
 """The environment variable that switches graded mode on when it is `graded`."""
@@ -144,6 +145,8 @@ def exercises_of(nb: nbformat.NotebookNode) -> dict[str, _Exercise]:
     own grade id (`build_sequential_model_layers` belongs to `build_sequential_model`); a test that matches none is an
     exercise of its own.
     """
+    import nbformat
+
     names: list[str] = []
     written: set[str] = set()
     for cell in nb.cells:
@@ -165,6 +168,8 @@ def exercises_of(nb: nbformat.NotebookNode) -> dict[str, _Exercise]:
 
 
 def _read(notebook: str | Path) -> nbformat.NotebookNode:
+    import nbformat
+
     try:
         return nbformat.read(str(notebook), as_version=4)
     except (OSError, ValueError) as error:

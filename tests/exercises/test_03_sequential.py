@@ -175,7 +175,7 @@ MUTANTS = {
         {"train_for_exam_beats_baseline": "It has not studied enough yet: give it more updates of its parameters"},
     ),
     "train without returning history": (
-        {"train_for_exam": "def train_for_exam(model, x, y):\n    model.fit(x, y, epochs=15, batch_size=8, verbose=0)\n"},
+        {"train_for_exam": "def train_for_exam(model, x, y):\n    model.fit(x, y, epochs=10, batch_size=5, verbose=0)\n"},
         {"train_for_exam_beats_baseline": "train_for_exam returned NoneType; return what model.fit(...) returns."},
     ),
     "extract the whole model": (
@@ -318,10 +318,10 @@ def test_no_visible_test_or_prompt_names_a_decision():
     no loss of exercise 3, no epochs of exercise 4?"""
     cells = source_notebook(LESSON).cells
     visible = "\n".join(c.source.split("### BEGIN HIDDEN TESTS")[0] for c in cells if is_test_cell(c))
-    for give_away in ('spec.Dense(1, "sigmoid")', 'loss="binary_crossentropy"', "epochs=15", "about 40", "about 16"):
+    for give_away in ('spec.Dense(1, "sigmoid")', 'loss="binary_crossentropy"', "epochs=10", "batch_size=5,", "about 40", "about 16"):
         assert give_away not in visible
     prompts = "\n".join(c.source for c in cells if c.cell_type == "markdown" and "Exercise" in c.source)
-    for give_away in ("binary_crossentropy", "sigmoid", "softmax", "40 epochs", "batch size of 16"):
+    for give_away in ("binary_crossentropy", "sigmoid", "softmax", "40 epochs", "10 epochs", "batch size of 16"):
         assert give_away not in prompts, give_away
 
 
