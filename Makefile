@@ -80,7 +80,7 @@ chromium:
 	fi
 
 test: install proxy chromium
-	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=20
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 # Everything but the browser, classroom and stock-nbgrader pipeline tests (markers in pyproject.toml).
 test-fast: install

@@ -6,10 +6,12 @@ so that `.venv/bin/python -m pytest` works the same without make.
 Markers (pyproject.toml): every test under tests/pipeline/ is `pipeline`, every test under tests/browser/ is
 `browser`; a test marked `root` is skipped, with the reason, when the suite does not run as root.
 
-`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup --no-loadscope-reorder`). Each file
-is a group of its own, so its module fixtures (a JupyterLab server, a graded class) run once; the tests that grade
-whole classes (pipeline, classroom) form one group, collected first, that one worker runs alone and in turn, since
-each of them grades on two processes already and looks for processes its grading left behind.
+`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadfile --no-loadscope-reorder`), scheduled
+by `GradingApart`: each file goes to one worker, so that its module fixtures (a JupyterLab server, a graded class)
+run once, and the files that grade whole classes (`GRADING_FILES`) form one unit, collected first, that one worker
+runs alone and in turn, since each of them grades on two processes already and looks for processes its grading left
+behind. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9: it renames test ids through an
+attribute pytest 9 no longer reads.)
 """
 
 import os
@@ -39,19 +41,35 @@ def pytest_configure(config):
         harness.JUDGE_MUTANTS = False
 
 
-GRADING_GROUP = "grading-classes"
-"""The xdist group of the tests that grade whole classes: one worker runs them, one after the other."""
+GRADING_FILES = ("tests/pipeline/", "tests/browser/test_classroom.py")
+"""The tests that grade whole classes: one worker runs them, one after the other, while the other runs the rest."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups into the test ids
+def grades_classes(nodeid: str) -> bool:
+    """Whether a test (by its id, relative to the repository) is one of `GRADING_FILES`."""
+    return nodeid.startswith(GRADING_FILES)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.fspath)).relative_to(Path(__file__).parent)
-        if path.parts[0] in FOLDER_MARKERS:
-            item.add_marker(FOLDER_MARKERS[path.parts[0]])
+        folder = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
         if item.get_closest_marker("root") and os.geteuid() != 0:
             item.add_marker(pytest.mark.skip(reason="needs root"))
-        grading = item.get_closest_marker("pipeline") or item.get_closest_marker("classroom")
-        item.add_marker(pytest.mark.xdist_group(GRADING_GROUP if grading else str(path)))
-    # the longest group first, so that the other worker takes every other file meanwhile
-    items.sort(key=lambda item: not (item.get_closest_marker("pipeline") or item.get_closest_marker("classroom")))
+    # the longest unit first, so that the other worker takes every other file meanwhile
+    items.sort(key=lambda item: not grades_classes(item.nodeid))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class GradingApart(LoadFileScheduling):
+        """One file per unit, as `--dist loadfile`, but every file of `GRADING_FILES` in a single unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "grading whole classes" if grades_classes(nodeid) else super()._split_scope(nodeid)
+
+    return GradingApart(config, log)
