@@ -9,8 +9,8 @@ Markers (pyproject.toml): every test under tests/pipeline/ is `pipeline`, every 
 `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadfile --no-loadscope-reorder`), scheduled
 by `GradingApart`: each file goes to one worker, so that its module fixtures (a JupyterLab server, a graded class)
 run once, and the files that grade whole classes (`GRADING_FILES`) form one unit, collected first, that one worker
-runs alone and in turn, since each of them grades on two processes already and looks for processes its grading left
-behind. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9: it renames test ids through an
+runs in turn, since each of them grades on two processes already, and some wait for a sleeping cell or a timeout
+that a doubly loaded machine could stretch. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9: it renames test ids through an
 attribute pytest 9 no longer reads.)
 """
 
@@ -41,7 +41,7 @@ def pytest_configure(config):
         harness.JUDGE_MUTANTS = False
 
 
-GRADING_FILES = ("tests/pipeline/", "tests/browser/test_classroom.py")
+GRADING_FILES = ("tests/pipeline/",)
 """The tests that grade whole classes: one worker runs them, one after the other, while the other runs the rest."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -64,9 +65,29 @@ def port_in_use(port: int, host: str = HOST) -> bool:
     return False
 
 
+def ephemeral_ports() -> range:
+    """The ports the system hands out to sockets bound to port 0 (Linux's default where it cannot be read)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 def free_port(host: str = HOST) -> int:
-    """A port on `host` that nothing listens on now."""
-    with socket.socket() as sock:
+    """A port on `host` that nothing listens on now, below the system's ephemeral range.
+
+    A port the system picks (bind to port 0) is free only until the next process asks for one: a kernel's ZeroMQ
+    socket took the hub's port that way between the check and the hub's start. Below the ephemeral range, only a
+    process that asks for that very port can take it.
+    """
+    ephemeral = ephemeral_ports()
+    top = min(ephemeral.start, 65536) - 1
+    for _ in range(200):
+        candidate = secrets.randbelow(top - 10000) + 10000
+        if not port_in_use(candidate, host):
+            return candidate
+    with socket.socket() as sock:  # a crowded machine: take what the system gives
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
@@ -137,7 +158,7 @@ def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as reply:
             return reply.status == 200
-    except (urllib.error.URLError, ConnectionError, OSError):
+    except (urllib.error.URLError, ConnectionError, OSError, http.client.HTTPException):  # not up, or not the hub yet
         return False
 
 

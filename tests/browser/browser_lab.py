@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.classroom import hub
 from autograder.notebook.course import ROOT, tool_environment
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -76,10 +76,8 @@ class LabServer:
 
 
 def free_port() -> int:
-    """A TCP port on localhost that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on localhost that nothing listens on now, and that no kernel's socket can take meanwhile."""
+    return hub.free_port("127.0.0.1")
 
 
 def start_lab(workdir: Path, token: str, root: Path = ROOT, startup_limit: float = 180.0) -> LabServer:
