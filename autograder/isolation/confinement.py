@@ -176,6 +176,9 @@ def isolate(confinement: Confinement, workdir: str) -> None:
         OSError: when the machine refuses a namespace or a mount: in this process before the fork, in the child
             after it (the relay then ends as the child does). `isolation` finds out beforehand.
     """
+    parent = os.getppid()  # now: should it end before the relay starts, the relay sees it and ends (and the child)
+    if parent == 1:  # orphaned already: the grader that started this process was killed (a lost Dask worker)
+        raise SystemExit("the grader that started this process is gone")
     if os.geteuid() != 0:
         allowlist.enter_user_namespace()
     mounts = allowlist.plan(list(confinement.readonly), [workdir, confinement.scratch], confinement.network)
@@ -188,7 +191,7 @@ def isolate(confinement: Confinement, workdir: str) -> None:
     if child:
         for _, write in pipes:
             os.close(write)
-        _become_relay(child, confinement.uid if os.geteuid() == 0 else -1, [read for read, _ in pipes])
+        _become_relay(child, parent, confinement.uid if os.geteuid() == 0 else -1, [read for read, _ in pipes])
     for number, (read, write) in zip((1, 2), pipes, strict=True):
         os.dup2(write, number)
         os.close(read)
@@ -200,12 +203,13 @@ def isolate(confinement: Confinement, workdir: str) -> None:
     allowlist.build_root(mounts, confinement.scratch)
 
 
-def _become_relay(child: int, uid: int, pipes: list[int]) -> None:
-    """In the parent of process 1 of a new PID namespace: exec the relay in place of this process."""
+def _become_relay(child: int, parent: int, uid: int, pipes: list[int]) -> None:
+    """In the parent of process 1 of a new PID namespace: exec the relay in place of this process, bound to `parent`
+    (this process's parent before the fork: a grader's process killed meanwhile leaves no relay behind)."""
     try:
         for fd in pipes:
             os.set_inheritable(fd, True)
-        os.execv(sys.executable, [sys.executable, "-I", "-S", RELAY, str(child), str(os.getppid()), str(uid),
+        os.execv(sys.executable, [sys.executable, "-I", "-S", RELAY, str(child), str(parent), str(uid),
                                   *map(str, pipes)])
     finally:  # only if exec failed
         os.kill(child, signal.SIGKILL)
