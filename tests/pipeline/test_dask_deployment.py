@@ -68,6 +68,14 @@ def _wait_for(condition, seconds: float, what: str):
     raise AssertionError(f"{what} within {seconds} s")
 
 
+def _cmdline(process: psutil.Process) -> str:
+    """A process's command line, or "" once it has ended (a zombie not yet reaped has none to read)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _still_running(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
     """The processes still running (zombies waiting for their parent count as ended) after up to `seconds`."""
     def running() -> list[psutil.Process]:
@@ -150,7 +158,7 @@ class Deployment:
                 if any(f"-{student}-" in str(key) for key in keys):
                     pid = self.client.run(os.getpid, workers=[address], on_error="ignore").get(address)
                     tree = psutil.Process(pid).children(recursive=True) if pid else []
-                    if any("autograder.isolation.kernel_launcher" in " ".join(p.cmdline()) for p in tree):
+                    if any("autograder.isolation.kernel_launcher" in _cmdline(p) for p in tree):
                         return address, psutil.Process(pid)
             if grading.poll() is not None:
                 raise AssertionError(f"grading ended before {student}'s kernel was seen running")
