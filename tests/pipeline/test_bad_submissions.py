@@ -2,6 +2,10 @@
 
 Lesson 02 has two exercises worth 3 points each (6 autograded, 8 with the written answer). Hostile tricks that
 cannot help each other share a student, so that the class needs few kernels.
+
+Run as root (as CI does), the same class is also graded by an ordinary user from their own copy of the course
+(`ordinary_user.py`), at the same time: every student must get root's grade, and the probe must find nothing hidden
+without root too. Run as anyone else, every run here already grades as an ordinary user.
 """
 
 import csv
@@ -15,6 +19,8 @@ import psutil
 import pytest
 from harness import make_submission, sha256, solutions, submit
 from hidden_probe import found_secrets, outputs, probe_report, probe_submission, problems
+from ordinary_user import NAME as USER
+from ordinary_user import OrdinaryUser
 
 from autograder.isolation.confinement import isolation
 from autograder.judge.judging import KERNEL_DIED
@@ -133,8 +139,9 @@ SUBMISSIONS = {
                         ["count_dense_params(3, 4) returned 0; it should be 16"]),
     "blanks-the-tests": (lambda: make_submission(LESSON, {"count_dense_params": BLANKS_LATER_CELLS}), 0,
                          ["The grader could not check this test outside your notebook: the notebook ended"]),
-    "looks-for-hidden-tests": (lambda: probe_submission(LESSON, RELEASE / LESSON), 0, []),  # answers nothing
+    "looks-for-hidden-tests": (None, 0, []),  # answers nothing; built for each run (see _hand_in)
 }
+PROBE = "looks-for-hidden-tests"
 NEED_NAMESPACES = {"sneaky"}
 
 
@@ -173,23 +180,72 @@ def batch_bound(notebooks: int, workers: int = WORKERS) -> float:
     return 120 + rounds * (NOTEBOOK_SECONDS + 30)  # start-up and feedback; per notebook, its limit and clean-up
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Grade the whole hostile class in one batch, with short limits."""
-    workspace = tmp_path_factory.mktemp("hostile")
+def _hand_in(workspace, release):
+    """Every submission of the class, into `workspace`; the probe checks its allow-list against `release`."""
     for student, (build, _, _) in SUBMISSIONS.items():
-        submit(workspace, student, LESSON, build())
-    layouts = _layouts(workspace)
-    before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
-    command = [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
-               "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS), "--workers", str(WORKERS)]
+        submit(workspace, student, LESSON, probe_submission(LESSON, release) if student == PROBE else build())
+    return _layouts(workspace)
+
+
+def _grade(start, workspace) -> subprocess.Popen:
+    """Start grading the class in `workspace` with short limits; `start` runs the command (as root, or as a user)."""
+    return start([sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
+                  "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS), "--workers", str(WORKERS)])
+
+
+def _finish(process: subprocess.Popen, workspace):
+    """Wait for a grading run, within its bound; return what it printed and its rows of grades.csv."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=batch_bound(len(SUBMISSIONS)))
-    except subprocess.TimeoutExpired as expired:
-        done = subprocess.CompletedProcess(command, None, str(expired.stdout), str(expired.stderr))
+        stdout, stderr = process.communicate(timeout=batch_bound(len(SUBMISSIONS)))
+        done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        done = subprocess.CompletedProcess(process.args, None, stdout, stderr)
     grades = workspace / "grades.csv"
     rows = {row["student_id"]: row for row in csv.DictReader(grades.open())} if grades.exists() else {}
+    return done, rows
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    """Grade the whole hostile class in one batch, with short limits: as root, and, when this suite runs as root,
+    at the same time as an ordinary user from their own copy of the course (the batch waits on timeouts, so the two
+    runs share the time)."""
+    workspace = tmp_path_factory.mktemp("hostile")
+    layouts = _hand_in(workspace, RELEASE / LESSON)
+    before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
+    user = OrdinaryUser.make() if os.geteuid() == 0 else None
+    try:
+        if user:
+            user_workspace = user.home / "workspace"
+            _hand_in(user_workspace, user.copy / "course" / LESSON)
+            user.give_them(user_workspace)
+            user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace)
+        root_run = _grade(lambda command: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                           text=True), workspace)
+        found = {"root": (workspace, *_finish(root_run, workspace), before, layouts)}
+        if user:
+            found["user"] = (user_workspace, *_finish(user_run, user_workspace), user)
+        yield found
+    finally:
+        if user:
+            user.remove()
+
+
+@pytest.fixture(scope="module")
+def graded(batches):
+    """Root's run: its workspace, the finished command, the submissions' fingerprints, its rows and the layouts."""
+    workspace, done, rows, before, layouts = batches["root"]
     return workspace, done, before, rows, layouts
+
+
+@pytest.fixture(scope="module")
+def graded_as_user(batches):
+    """An ordinary user's run of the same class: its workspace, the finished command, its rows and the user."""
+    if "user" not in batches:
+        pytest.skip("the suite runs as an ordinary user: every run here already is one")
+    return batches["user"]
 
 
 def test_the_batch_survives(graded):
@@ -277,7 +333,7 @@ def test_a_probe_finds_nothing_hidden(graded):
     of the hidden tests or solutions, no process but its own, a working folder holding only the lesson's data, and
     does nothing hidden reach its autograded notebook's outputs or its feedback?"""
     workspace, _, _, _, _ = graded
-    student = "looks-for-hidden-tests"
+    student = PROBE
     autograded = workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb"
     report = probe_report(autograded)
     assert problems(report) == {}, report
@@ -294,7 +350,7 @@ def test_a_probe_finds_nothing_hidden(graded):
 def test_nothing_outlives_grading(graded):
     """Is no process of any student's notebook left running after the batch?"""
     leftovers = []
-    kernels_run_as = {"nobody", psutil.Process().username()}  # as root; without root, as the grader
+    kernels_run_as = {"nobody", psutil.Process().username(), USER}  # as root; without root, as the grader
     for proc in psutil.process_iter(["cmdline", "username"]):
         argv = proc.info["cmdline"] or []
         cmdline = " ".join(argv)
@@ -306,3 +362,57 @@ def test_nothing_outlives_grading(graded):
         elif proc.info["username"] in kernels_run_as and "sleep 600" in cmdline:
             leftovers.append(cmdline)
     assert leftovers == []
+
+
+# An ordinary user grading the same class (`graded_as_user`): an instructor on a laptop, or on a JupyterHub server
+# that runs as the instructor. What only root can enforce (docs/grading.md, "Grading without root") is which user the
+# kernels run as; every grade, reason and hiding must be the same.
+
+
+def _grades(rows):
+    return {student: (row["score"], row["max_score"], row["status"]) for student, row in rows.items()}
+
+
+@pytest.mark.root
+def test_an_ordinary_user_grades_the_batch_as_root_does(graded, graded_as_user):
+    """Graded by an ordinary user from their own clone, does every student, right, wrong, broken or hostile, get
+    root's score and status, with the reasons root's run gives?"""
+    _, _, _, root_rows, layouts = graded
+    _, done, rows, _ = graded_as_user
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert _grades(rows) == _grades(root_rows)
+    assert float(rows["passes-all"]["score"]) == FULL
+    expected = {s: reasons for s, (_, _, reasons) in SUBMISSIONS.items()} | {s: [r] for s, (_, r) in layouts.items()}
+    missing = {s: [r for r in reasons if r not in rows[s]["reason"]] for s, reasons in expected.items()}
+    assert {s: r for s, r in missing.items() if r} == {}, rows
+
+
+@pytest.mark.root
+def test_without_root_the_judge_still_overrules_forgeries(graded_as_user):
+    """Without root, do the forged counts that pass in the kernel still fail, judged outside it?"""
+    workspace, _, _, _ = graded_as_user
+    log = (workspace / "logs" / "forges-equality.log").read_text()
+    failed = sorted(line.split()[2].rstrip(":") for line in log.splitlines() if line.startswith("[judge] failed"))
+    assert failed == ["count_dense_params_matches_keras", "count_dense_params_small_layers"]
+
+
+@pytest.mark.root
+def test_without_root_a_probe_finds_nothing_hidden(graded_as_user):
+    """Graded by an ordinary user, with user namespaces, does the probe's kernel find no file outside the allow-list,
+    none holding a line of the hidden tests or solutions, no process but its own, and nothing hidden in its autograded
+    notebook's outputs or its feedback, as it does when root grades?"""
+    workspace, done, _, user = graded_as_user
+    log = (workspace / "logs" / f"{PROBE}.log").read_text()
+    if "isolation: limits only" in log:
+        pytest.skip(log.splitlines()[0])
+    assert "with user namespaces, without root" in log.splitlines()[0]
+    assert "isolation:" not in done.stdout, "the run says nothing when every kernel is isolated"
+    released = user.copy / "course" / LESSON
+    autograded = workspace / "autograded" / PROBE / LESSON / f"{LESSON}.ipynb"
+    report = probe_report(autograded)
+    assert problems(report) == {}, report
+    assert report["files"] > 10_000, "it walked the system and the Python environment too"
+    assert report["working folder"] == sorted(p.name for p in released.iterdir() if p.suffix != ".ipynb")
+    page = (workspace / "feedback" / PROBE / LESSON / f"{LESSON}.html").read_text()
+    assert found_secrets(outputs(autograded), LESSON, released) == []
+    assert found_secrets(page, LESSON, released) == []
