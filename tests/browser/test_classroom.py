@@ -1,6 +1,6 @@
 """A class on JupyterHub, end to end: `make classroom`'s hub, its instructor and two students, in real Chromium.
 
-The instructor releases lesson 03 from the formgrader; two students fetch it from their Assignments panel, type an
+The instructor releases lesson 02 from the formgrader; two students fetch it from their Assignments panel, type an
 answer (one right, one wrong), save and submit; the instructor collects, grades and releases feedback on the command
 line; each student fetches the feedback in the Assignments panel and reads the score and the teaching message.
 
@@ -31,13 +31,15 @@ from autograder.notebook.course import ROOT, tool_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.classroom]
 
-LESSON = "03_sequential"
+LESSON = "02_layers"  # the lesson that grades fastest; what is under test is the way there and back
 NOTEBOOK = f"{LESSON}/{LESSON}.ipynb"
 """The notebook's path in a student's folder, once fetched."""
-RIGHT = solutions(LESSON)["build_sequential_model"]
-WRONG = RIGHT.replace("Dense(8,", "Dense(32,")
-TEACHING = ("Layer 2 should read Dense (None, 8) 136 in the summary; yours reads Dense (None, 32) 544. "
-            "A Dense layer gives out one number per unit. Change its units to 8.")
+EXERCISE = "count-dense-params"
+"""The id of the answer cell the students type into."""
+RIGHT = solutions(LESSON)["count_dense_params"]
+WRONG = "def count_dense_params(n_inputs, n_units):\n    return n_inputs * n_units\n"  # forgets the biases
+TEACHING = ("count_dense_params(3, 4) returned 12; it should be 16. "
+            "You counted the weights (the lines) but not the biases: every unit has one bias too.")
 ANSWERS = {"student1": RIGHT, "student2": WRONG}
 ARTIFACTS = ROOT / "test-artifacts" / "classroom"
 """Screenshots of each step, for a person to look at (git-ignored)."""
@@ -207,7 +209,7 @@ def _answer_and_submit(page, classroom: Classroom, user: str) -> None:
         "(path) => { try { window.kmw.indexOf(path, ''); return true; } catch (e) { return false; } }", arg=NOTEBOOK)
     page.evaluate("(path) => window.kmw.ready(path)", NOTEBOOK)
     page.evaluate("(path) => window.kmw.tag(path)", NOTEBOOK)
-    cell = cell_locator(page, "build-sequential-model")
+    cell = cell_locator(page, EXERCISE)
     cell.locator(".cm-content").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(ANSWERS[user])
@@ -217,7 +219,7 @@ def _answer_and_submit(page, classroom: Classroom, user: str) -> None:
         return panel && !panel.context.model.dirty;
     }""", arg=NOTEBOOK)
     saved = nbformat.read(classroom.root / "classroom" / "users" / user / NOTEBOOK, as_version=4)
-    assert [c.source for c in saved.cells if c.get("id") == "build-sequential-model"] == [ANSWERS[user]]
+    assert [c.source for c in saved.cells if c.get("id") == EXERCISE] == [ANSWERS[user]]
     cell.scroll_into_view_if_needed()
     _shot(page, f"3-{user}-answered-and-saved")
 
@@ -292,5 +294,5 @@ def test_a_class_releases_submits_grades_and_reads_feedback_on_the_hub(browser, 
             expect(message).to_be_visible()
             message.scroll_into_view_if_needed()
         else:
-            expect(feedback.locator("body")).not_to_contain_text("Layer 2 should be")
+            expect(feedback.locator("body")).not_to_contain_text("returned 12; it should be 16")
         _shot(page, f"7-{user}-reads-feedback")

@@ -10,12 +10,6 @@ from harness import make_submission, sha256, submit
 from autograder.notebook.course import ROOT, run_nbgrader, workspace_flags
 
 LESSON = "03_sequential"
-FUNCTIONAL = '''def build_sequential_model(n_features):
-    inputs = keras.Input(shape=(n_features,))
-    x = layers.Dense(16, activation="relu")(inputs)
-    x = layers.Dense(8, activation="relu")(x)
-    return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
-'''
 WRONG_UNITS = '''def build_sequential_model(n_features):
     return keras.Sequential([keras.Input((n_features,)), layers.Dense(16, activation="relu"),
                              layers.Dense(32, activation="relu"), layers.Dense(1, activation="sigmoid")])
@@ -37,7 +31,6 @@ keras.Model.count_params = lambda self: (16 + 1) * 8 + 17 * 8 + 9
 SUBMISSIONS = {
     "passes-all": (lambda: make_submission(LESSON), 15, None),
     "untouched": (lambda: make_submission(LESSON, solve=False), 0, "NotImplementedError"),
-    "functional-model": (lambda: make_submission(LESSON, {"build_sequential_model": FUNCTIONAL}), 14, "is a Functional"),
     "wrong-units-and-loss": (
         lambda: make_submission(LESSON, {"build_sequential_model": WRONG_UNITS, "compile_for_exam": MSE}),
         12, "Change its units to 8",
@@ -51,7 +44,9 @@ SUBMISSIONS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade a class of five (one of them sent a broken file) with `python -m autograder grade`."""
+    """Grade a class of five (one of them sent a broken file) with `python -m autograder grade`, on one worker: the
+    suite keeps both cores busy, so a second worker would only add its start-up (the hostile batch and the Dask
+    deployment grade in parallel)."""
     workspace = tmp_path_factory.mktemp("workspace")
     for student, (build, _, _) in SUBMISSIONS.items():
         submit(workspace, student, LESSON, build())
@@ -61,7 +56,7 @@ def graded(tmp_path_factory):
     before = {p: sha256(p) for p in (workspace / "submitted").rglob("*.ipynb")}
     course_files = {p: sha256(p) for folder in ("source", "course") for p in (ROOT / folder).rglob("*") if p.is_file()}
     done = subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
+        [sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace), "--workers", "1"],
         capture_output=True, text=True, cwd=workspace,
     )
     return workspace, done, before, course_files
@@ -128,12 +123,12 @@ def test_the_class_report_counts_what_grading_wrote(graded):
     from autograder.class_report import build_report
 
     report = build_report(LESSON, graded[0])
-    assert (report.submissions, report.graded, [f.student_id for f in report.failed]) == (6, 5, ["broken-json"])
+    assert (report.submissions, report.graded, [f.student_id for f in report.failed]) == (5, 4, ["broken-json"])
     layers = {t.grade_id: t for t in report.tests}["build_sequential_model_layers"]
-    assert (layers.passed, layers.graded, sum(g.students for g in layers.messages)) == (2, 5, 3)
+    assert (layers.passed, layers.graded, sum(g.students for g in layers.messages)) == (1, 4, 3)
     # the disarmed checks changed nothing: the same message as the plain wrong answer, for both students
     assert any(g.students == 2 and "Layer 2 should read Dense (None, 8) 136" in g.message for g in layers.messages)
-    assert report.waiting == 4  # the written answer of everyone who typed one in
+    assert report.waiting == 3  # the written answer of everyone who typed one in
 
 
 def test_nothing_is_written_into_the_repository(graded):
@@ -142,8 +137,8 @@ def test_nothing_is_written_into_the_repository(graded):
     assert {p: sha256(p) for p in course_files if p.exists()} == course_files
 
 
-# Full marks and partial marks; two kernels keep the comparison cheap.
-STOCK_COMPARED = {"passes-all", "wrong-units-and-loss"}
+# Partial marks: tests that pass and tests that fail, in one kernel (the benchmark compares twenty students).
+STOCK_COMPARED = {"wrong-units-and-loss"}
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +181,8 @@ def test_grading_again_resumes_and_agrees(graded):
     workspace, _, _, _ = graded
     first = (workspace / "grades.csv").read_text()
     stamps = {p: p.stat().st_mtime_ns for p in (workspace / "autograded").rglob("*.ipynb")}
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
+                           "--workers", "1"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps, "finished students were graded again"
     strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (drop seconds)
