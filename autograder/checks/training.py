@@ -32,7 +32,7 @@ def exam_student(n_features: int = 8, seed: int = 0) -> Any:
         layers.Dense(1, activation="sigmoid"),
     ], name="exam_student")
     # Several steps per call of the training graph: the same updates, with less overhead per batch (grading trains
-    # this model twice per student, once in the kernel and once for the judge).
+    # this model once per student, and a learner each time they run the test).
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"], steps_per_execution=32)
     return model
 

@@ -1,7 +1,7 @@
 """The judge in a fork of the worker's zygote: TensorFlow already imported, and run as its own unprivileged user.
 
-`judging.Judge` runs the tests again in the worker's process, which then imports TensorFlow (hundreds of MiB per
-worker) and reads the kernel's `.keras` files as root. `ForkedJudge` asks the worker's zygote
+`judging.Judge` runs the tests in the worker's process, which then imports TensorFlow (hundreds of MiB per
+worker) and rebuilds the kernel's models as root. `ForkedJudge` asks the worker's zygote
 (`autograder.isolation.zygote`) for a child instead, whose entry point is `run_judge_child`. The child shares the
 zygote's imported pages, is confined like the kernel, in namespaces and a root of its own where it sees only the
 Python environment, its own folder and the kernel's socket (so that the kernel, in its own namespaces, can neither

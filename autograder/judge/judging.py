@@ -2,17 +2,19 @@
 
 Stock nbgrader runs the test cells in the student's own kernel, after the student's code. Code there can patch
 `autograder.checks`, `keras.Model` or `builtins`, or rewrite later cells, and every test then passes. So the
-grader runs the same test cells a second time, here, in its own process: the lesson's read-only set-up cells
-(from the instructor's notebook, with the instructor's data files), then each test cell, where each name the
-student defines (`build_sequential_model`, ...) is a `RemoteFunction`. Calling one asks the student's kernel
-(`answer_server.py`) to call the student's function, and brings back the result as data (`wire.py`): a model
-arrives as its `.keras` file, so the checks inspect a real model built here, with untouched Keras.
+grader runs the test cells here, in its own process, and the kernel skips them (`grading.bounded_execute`): the
+lesson's read-only set-up cells (from the instructor's notebook, with the instructor's data files), then each test
+cell, where each name the student defines (`build_sequential_model`, ...) is a `RemoteFunction`. Calling one asks
+the student's kernel (`answer_server.py`, served by the notebook's last cell) to call the student's function, and
+brings back the result as data (`wire.py`): a model arrives as its configuration and weights, rebuilt here in safe
+mode, so the checks inspect a real model built here, with untouched Keras.
 
 The tests run in a folder of the judge's own, holding the instructor's data files, as the kernel's do in the
 notebook's folder. A file the student's function writes at a relative path it was given (`save_and_reload(model,
 "exam.keras")`) comes back with the result and is written at the same path there, so that a test can look for it.
 
-A test cell's grade is the lower of the two verdicts: the kernel's (what stock nbgrader gives) and this one.
+Each test runs once, here; its verdict and output are what nbgrader records in the test cell (`verdicts.py`). Where
+the judge itself fails, through no fault of the student, the kernel runs the tests instead, as stock nbgrader does.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 The grader judges answers outside the student's kernel (see `judging.py`): it asks the kernel to call the
 student's functions and sends the results back through this module. Whatever the kernel sends is untrusted,
-so it travels as data only: JSON for Python values, `.npy` without pickles for arrays, and Keras's own `.keras`
-files, read back with `safe_mode=True`. A value of any other kind arrives as an `Opaque` stand-in, which no
-test accepts.
+so it travels as data only: JSON for Python values, `.npy` without pickles for arrays, and a Keras model as the
+configuration a `.keras` file would hold plus its weight arrays, rebuilt with `safe_mode=True`. A value of any other
+kind arrives as an `Opaque` stand-in, which no test accepts.
 
 A message is a JSON header plus named binary blobs, framed by lengths, over a stream socket.
 """
