@@ -94,8 +94,11 @@ SUBMISSIONS = {
     "untouched": (lambda: make_submission(LESSON, solve=False), 0, ["Not done yet: replace `raise NotImplementedError()`"]),
     "slow-and-copied-tests": (_slow_with_copied_tests, FULL, []),
     "tampered-tests": (_tampered_tests, 0, ["it should be 16. You counted the weights", "output_layer_for"]),
+    # A busy loop that ignores interrupts; at the lowest priority, so that its 45 s cost the suite's other tests
+    # (and the ordinary user's run of this class) no CPU: the watchdog must stop it all the same.
     "endless-loop": (lambda: make_submission(LESSON, {"count_dense_params": (
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + RIGHT_COUNT + "while True:\n    pass\n"
+        "import os, signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nos.nice(19)\n" + RIGHT_COUNT
+        + "while True:\n    pass\n"
     )}), 0, ["timed out after", "in the cell that defines count_dense_params"]),
     "loops-when-tested": (lambda: make_submission(LESSON, {"count_dense_params": (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
