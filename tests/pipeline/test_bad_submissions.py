@@ -171,7 +171,9 @@ def _layouts(workspace):
 
 
 NOTEBOOK_SECONDS = 45
-WORKERS = 3  # one more than the cores here: the endless waits leave theirs idle
+WORKERS = 2
+"""Per run. Root's run and the ordinary user's run grade at the same time, so four workers share the two cores,
+and their endless waits leave cores to each other; each worker more costs a zygote's start-up."""
 
 
 def batch_bound(notebooks: int, workers: int = WORKERS) -> float:
