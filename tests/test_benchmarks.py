@@ -64,3 +64,19 @@ def test_baseline_is_the_setup_cell_alone():
     assert baseline.cells[0].metadata.nbgrader["grade_id"] == "setup"
     assert "import keras" in baseline.cells[0].source
     nbformat.validate(baseline)
+
+
+JUDGE_SPEC = importlib.util.spec_from_file_location("judge_cost", ROOT / "benchmarks" / "judge_cost.py")
+judge_cost = sys.modules.setdefault("judge_cost", importlib.util.module_from_spec(JUDGE_SPEC))
+JUDGE_SPEC.loader.exec_module(judge_cost)
+
+
+def test_judge_cost_table_gives_medians_ratios_and_totals():
+    """Does benchmarks/judge_cost.py's table give each test's median seconds both ways, their ratio, and the totals?"""
+    timings = [judge_cost.TestTiming("fast_test", [0.1, 0.3, 0.2], [0.4, 0.4, 0.9]),
+               judge_cost.TestTiming("training_test", [2.0, 1.0], [2.0, 2.0])]
+    lines = judge_cost.format_table(timings).splitlines()
+    assert lines[0].split() == ["test", "kernel", "judged", "ratio"]
+    assert lines[2].split() == ["fast_test", "0.20", "0.40", "2.00"]
+    assert lines[3].split() == ["training_test", "1.50", "2.00", "1.33"]
+    assert lines[4].split() == ["all", "tests", "1.70", "2.40", "1.41"]
