@@ -11,6 +11,7 @@ without root too. Run as anyone else, every run here already grades as an ordina
 import csv
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -225,6 +226,7 @@ def batches(tmp_path_factory):
     layouts = _hand_in(workspace, RELEASE / LESSON)
     before = {p: sha256(p) for p in (workspace / "submitted").rglob("*") if p.is_file()}
     user = OrdinaryUser.make() if os.geteuid() == 0 else None
+    user_run = None
     try:
         if user:
             user_workspace = user.home / "workspace"
@@ -238,6 +240,13 @@ def batches(tmp_path_factory):
             found["user"] = (user_workspace, *_finish(user_run, user_workspace), user)
         yield found
     finally:
+        if user_run is not None and user_run.poll() is None:  # root's run failed first: stop the user's too
+            user_run.send_signal(signal.SIGINT)  # Ctrl-C: the grader ends its workers and kernels
+            try:
+                user_run.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                user_run.kill()
+                user_run.communicate()
         if user:
             if (user.home / "workspace" / "logs").is_dir():  # kept with pytest's temporary folders, for a failure
                 shutil.copytree(user.home / "workspace" / "logs", workspace.parent / "ordinary-user-logs")
