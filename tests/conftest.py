@@ -9,9 +9,9 @@ Markers (pyproject.toml): every test under tests/pipeline/ is `pipeline`, every 
 `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadfile --no-loadscope-reorder`), scheduled
 by `GradingApart`: each file goes to one worker, so that its module fixtures (a JupyterLab server, a graded class)
 run once, and the files that grade whole classes (`GRADING_FILES`) form one unit, collected first, that one worker
-runs in turn, since each of them grades on two processes already, and some wait for a sleeping cell or a timeout
-that a doubly loaded machine could stretch. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9: it renames test ids through an
-attribute pytest 9 no longer reads.)
+runs in turn: each of them starts grading processes of its own, and some wait for a sleeping cell or a timeout
+that a doubly loaded machine could stretch. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9:
+it renames test ids through an attribute pytest 9 no longer reads.)
 """
 
 import os

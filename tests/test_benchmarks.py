@@ -1,4 +1,4 @@
-"""benchmarks/lesson_runtime.py: its table, exit codes and arguments, without starting a kernel or timing anything."""
+"""benchmarks/lesson_runtime.py and judge_cost.py: their tables, exit codes and arguments, without starting a kernel or timing anything."""
 
 import importlib.util
 import sys
@@ -8,9 +8,17 @@ import pytest
 
 from autograder.notebook.course import ROOT
 
-SPEC = importlib.util.spec_from_file_location("lesson_runtime", ROOT / "benchmarks" / "lesson_runtime.py")
-lesson_runtime = sys.modules.setdefault("lesson_runtime", importlib.util.module_from_spec(SPEC))
-SPEC.loader.exec_module(lesson_runtime)  # registered first: dataclasses look their module up
+
+def _script(name: str):
+    """A script of benchmarks/, imported as a module (registered first: dataclasses look their module up)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = sys.modules.setdefault(name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+lesson_runtime = _script("lesson_runtime")
+judge_cost = _script("judge_cost")
 LessonTiming = lesson_runtime.LessonTiming
 
 
@@ -64,11 +72,6 @@ def test_baseline_is_the_setup_cell_alone():
     assert baseline.cells[0].metadata.nbgrader["grade_id"] == "setup"
     assert "import keras" in baseline.cells[0].source
     nbformat.validate(baseline)
-
-
-JUDGE_SPEC = importlib.util.spec_from_file_location("judge_cost", ROOT / "benchmarks" / "judge_cost.py")
-judge_cost = sys.modules.setdefault("judge_cost", importlib.util.module_from_spec(JUDGE_SPEC))
-JUDGE_SPEC.loader.exec_module(judge_cost)
 
 
 def test_judge_cost_table_gives_medians_ratios_and_totals():

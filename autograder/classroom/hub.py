@@ -81,9 +81,8 @@ def free_port(host: str = HOST) -> int:
     socket took the hub's port that way between the check and the hub's start. Below the ephemeral range, only a
     process that asks for that very port can take it.
     """
-    ephemeral = ephemeral_ports()
-    top = min(ephemeral.start, 65536) - 1
-    for _ in range(200):
+    top = min(ephemeral_ports().start, 65536) - 1
+    for _ in range(200 if top > 10000 else 0):
         candidate = secrets.randbelow(top - 10000) + 10000
         if not port_in_use(candidate, host):
             return candidate

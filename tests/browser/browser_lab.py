@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.classroom import hub
+from autograder.classroom.hub import free_port
 from autograder.notebook.course import ROOT, tool_environment
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -73,11 +73,6 @@ class LabServer:
             self.api(f"api/sessions/{session['id']}", method="DELETE")
         for kernel in self.api("api/kernels"):
             self.api(f"api/kernels/{kernel['id']}", method="DELETE")
-
-
-def free_port() -> int:
-    """A TCP port on localhost that nothing listens on now, and that no kernel's socket can take meanwhile."""
-    return hub.free_port("127.0.0.1")
 
 
 def start_lab(workdir: Path, token: str, root: Path = ROOT, startup_limit: float = 180.0) -> LabServer:

@@ -235,7 +235,8 @@ def batches(tmp_path_factory):
             user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace)
         root_run = _grade(lambda command: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                            text=True), workspace)
-        found = {"root": (workspace, *_finish(root_run, workspace), before, layouts)}
+        done, rows = _finish(root_run, workspace)
+        found = {"root": (workspace, done, before, rows, layouts)}
         if user:
             found["user"] = (user_workspace, *_finish(user_run, user_workspace), user)
         yield found
@@ -256,8 +257,7 @@ def batches(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graded(batches):
     """Root's run: its workspace, the finished command, the submissions' fingerprints, its rows and the layouts."""
-    workspace, done, rows, before, layouts = batches["root"]
-    return workspace, done, before, rows, layouts
+    return batches["root"]
 
 
 @pytest.fixture(scope="module")
@@ -400,8 +400,10 @@ def test_an_ordinary_user_grades_the_batch_as_root_does(graded, graded_as_user):
     _, _, _, root_rows, layouts = graded
     _, done, rows, _ = graded_as_user
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    differing = {s: {"user": (*_grades(rows)[s], rows[s]["reason"]), "root": (*_grades(root_rows)[s], root_rows[s]["reason"])}
-                 for s in set(rows) | set(root_rows) if _grades(rows).get(s) != _grades(root_rows).get(s)}
+    user_grades, root_grades = _grades(rows), _grades(root_rows)
+    differing = {s: {"user": (user_grades.get(s), rows.get(s, {}).get("reason")),
+                     "root": (root_grades.get(s), root_rows.get(s, {}).get("reason"))}
+                 for s in set(rows) | set(root_rows) if user_grades.get(s) != root_grades.get(s)}
     assert differing == {}
     assert float(rows["passes-all"]["score"]) == FULL
     expected = {s: reasons for s, (_, _, reasons) in SUBMISSIONS.items()} | {s: [r] for s, (_, r) in layouts.items()}
