@@ -76,33 +76,106 @@ def kernel_spec_dir(folder: Path, confinement: Path) -> Path:
     return jupyter
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One process, as one read of `/proc/<pid>/stat` shows it."""
+
+    parent: int
+    state: str
+    started: int
+    """Its start time in clock ticks since boot: with the pid, it names the process even after the pid is reused."""
+
+
+def _processes() -> dict[int, _Entry]:
+    """Every process now, from one pass over /proc (psutil's `children()` makes a pass of its own per call)."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()  # the name, in parentheses, may hold spaces
+        table[int(entry.name)] = _Entry(int(fields[1]), fields[0].decode(), int(fields[19]))
+    return table
+
+
+def _descendants(pid: int, children: dict[int, list[int]]) -> set[int]:
+    found, stack = set(), list(children.get(pid, ()))
+    while stack:
+        child = stack.pop()
+        if child not in found:
+            found.add(child)
+            stack += children.get(child, ())
+    return found
+
+
+class _Finder:
+    """Finds every live process a run started: descendants of the command, and anything carrying its token or
+    descending from it.
+
+    Reading every process's environment at each look is what cost: a process whose environment block holds no
+    `KMW_TOKEN` at all is remembered and not read again. It cannot come to carry one without an exec, which makes it
+    a descendant of what started it, or a new process: a zygote's child writes its token over a placeholder that
+    its block holds from the fork (`autograder/isolation/zygote.py`), so it is read again at every look.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.marker = f"KMW_TOKEN={token}".encode()
+        self.unmarked: set[tuple[int, int]] = set()
+        """(pid, start time) of processes whose environment names no token."""
+
+    def carries_token(self, pid: int, entry: _Entry) -> bool:
+        key = (pid, entry.started)
+        if key in self.unmarked:
+            return False
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                variables = handle.read().split(b"\0")
+        except PermissionError:  # another user's: nothing this run started without root
+            self.unmarked.add(key)
+            return False
+        except OSError:  # gone, or a kernel thread
+            return False
+        if self.marker in variables:
+            return True
+        if not any(variable.startswith(b"KMW_TOKEN=") for variable in variables):
+            self.unmarked.add(key)
+        return False
+
+    def find(self, root_pid: int, table: dict[int, _Entry]) -> set[int]:
+        """The pids of the run's processes in `table`, the command's among them when it carries the token."""
+        children: dict[int, list[int]] = {}
+        for pid, entry in table.items():
+            children.setdefault(entry.parent, []).append(pid)
+        found = _descendants(root_pid, children)
+        me = os.getpid()
+        # A kernel forked from a zygote (zygote.py) is no descendant of the command: it carries the token, and
+        # whatever it starts is found through it, even with a cleared environment.
+        carriers = [pid for pid, entry in table.items()
+                    if pid not in found and pid != me and entry.state != "Z" and self.carries_token(pid, entry)]
+        for pid in carriers:
+            found.add(pid)
+            found |= _descendants(pid, children)
+        self.unmarked &= {(pid, entry.started) for pid, entry in table.items()}  # forget the dead
+        return found
+
+
+def _as_processes(pids: set[int]) -> list[psutil.Process]:
+    processes = []
+    for pid in pids:
+        try:
+            processes.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return processes
+
+
 def _tree(root_pid: int, token: str) -> list[psutil.Process]:
     """Every live process the run started: descendants of the command, and anything carrying its token or descending from it."""
-    found: dict[int, psutil.Process] = {}
-    try:
-        for proc in psutil.Process(root_pid).children(recursive=True):
-            found[proc.pid] = proc
-    except psutil.NoSuchProcess:
-        pass
-    carriers = []
-    for proc in psutil.process_iter(["pid"]):
-        if proc.pid in found or proc.pid == os.getpid():
-            continue
-        try:
-            if proc.environ().get("KMW_TOKEN") == token:
-                found[proc.pid] = proc
-                carriers.append(proc)
-        except (psutil.Error, OSError):
-            continue
-    # A kernel forked from a zygote (zygote.py) is no descendant of the command: it carries the token, and
-    # whatever it starts is found through it, even with a cleared environment.
-    for proc in carriers:
-        try:
-            for child in proc.children(recursive=True):
-                found.setdefault(child.pid, child)
-        except psutil.NoSuchProcess:
-            continue
-    return list(found.values())
+    return _as_processes(_Finder(token).find(root_pid, _processes()))
 
 
 def _kill(processes: list[psutil.Process]) -> int:
@@ -136,19 +209,18 @@ def _current_cell(scratch: Path) -> str:
         return "the first cell"
 
 
-def _reap_zombies(keep: int | None = None) -> None:
+def _reap_zombies(keep: int | None = None, table: dict[int, _Entry] | None = None) -> None:
     """Collect this process's children that have exited (adopted orphans among them), all but `keep`.
 
     The command itself (`keep`) is left for its own `wait`, which would otherwise lose its exit code.
     """
-    for child in psutil.Process().children():
-        if child.pid == keep:
-            continue
-        try:
-            if child.status() == psutil.STATUS_ZOMBIE:
-                os.waitpid(child.pid, os.WNOHANG)
-        except (psutil.Error, ChildProcessError):
-            continue
+    me = os.getpid()
+    for pid, entry in (_processes() if table is None else table).items():
+        if entry.parent == me and entry.state == "Z" and pid != keep:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
 
 
 def start(command: list[str], env: dict[str, str], handle: IO, zygote: str = "") -> subprocess.Popen | ZygoteChild:
@@ -210,10 +282,10 @@ def run_supervised(
             me = psutil.Process(proc.pid)
         except psutil.NoSuchProcess:
             me = None
+        finder = _Finder(token)
         last_scan = 0.0
         while proc.poll() is None:
             time.sleep(0.2)
-            _reap_zombies(keep=proc.pid)
             elapsed = time.monotonic() - started
             if elapsed > limits.notebook_seconds:
                 stopped = f"timed out after {limits.notebook_seconds} s in {_current_cell(scratch)}"
@@ -221,7 +293,9 @@ def run_supervised(
             if elapsed - last_scan < 0.5:
                 continue
             last_scan = elapsed
-            tree = [p for p in _tree(proc.pid, token) if me is None or p.pid != me.pid]
+            table = _processes()  # one pass over /proc for the zombies, the count and the memory
+            _reap_zombies(keep=proc.pid, table=table)
+            tree = _as_processes({pid for pid in finder.find(proc.pid, table) if me is None or pid != me.pid})
             if len(tree) > limits.max_processes:
                 stopped = f"started more than {limits.max_processes} processes (seen while running {_current_cell(scratch)})"
                 break
