@@ -82,6 +82,18 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
         gradebook.db.commit()
 
 
+def write_feedback(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
+    """Put the feedback a worker wrote for its student into the workspace, in place of any older page."""
+    if not outcome.feedback:
+        return
+    folder = workspace / "feedback" / outcome.student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    for relative, content in outcome.feedback.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
 def _submitted_at(stamp: Path):
     """The time in a submission's timestamp.txt, as nbgrader reads it; None without one (or with an unreadable one)."""
     from nbgrader.utils import parse_utc

@@ -72,6 +72,9 @@ class GradeOutcome:
     """Wall time of the task."""
     peak_rss_mb: float = 0.0
     """Peak resident memory of the worker process, in MiB."""
+    feedback: dict[str, bytes] = field(default_factory=dict)
+    """The student's feedback folder, as stock `nbgrader generate_feedback` wrote it: relative path -> content
+    (empty when it could not be written here: the driver writes it then)."""
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
@@ -199,7 +202,28 @@ def run_task(task: GradeTask) -> GradeOutcome:
         for judge in judges:
             text += "".join(f"[judge] the added cell showed {line}\n"
                             for line in remove_serve_cell(folder / judge.plan.notebook))
-        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text, seconds, peak)
+        feedback, note = _feedback(task, workspace, env, confinement)
+        text += note
+        return GradeOutcome(task.student, True, "", _read_tree(folder), scores, comments, text,
+                            time.monotonic() - started, peak, feedback)
+
+
+def _feedback(task: GradeTask, workspace: Path, env: dict[str, str], confinement: Confinement) -> tuple[dict, str]:
+    """Write the student's feedback with stock `nbgrader generate_feedback`, here in the worker, while the other
+    workers grade (the driver would otherwise write every page after the last student, on one core).
+
+    Returns the feedback folder's files (none when nbgrader failed: the driver writes the pages then) and a line
+    for the log.
+    """
+    command = [sys.executable, "-m", "nbgrader", "generate_feedback", task.assignment, "--student", task.student,
+               "--force", *workspace_flags(workspace)]
+    log = workspace / "logs" / "feedback.log"
+    outcome = run_supervised(command, env, task.limits, confinement, log)
+    folder = workspace / "feedback" / task.student / task.assignment
+    if outcome.stopped or outcome.returncode != 0 or not folder.is_dir():
+        why = outcome.stopped or last_error(log.read_text(errors="replace") if log.exists() else "")
+        return {}, f"[autograder] feedback left to the driver: generate_feedback failed here: {why}\n"
+    return _read_tree(folder), ""
 
 
 def kernel_folder(work: Path, files: dict[str, bytes], released: Path) -> dict[str, bytes]:

@@ -26,9 +26,14 @@ from .task import GradeOutcome, GradeTask, kernel_environment, run_task
 
 
 def warm(limits: Limits) -> bool:
-    """Start this worker's zygote for kernels run under `limits` (it imports in the background); True if it runs."""
+    """Start this worker's zygote for kernels run under `limits` (it imports in the background); True if it runs.
+
+    The worker imports nbgrader's gradebook meanwhile, which each task reads its grades with: a second or two of
+    start-up that the first task would otherwise wait for.
+    """
     if not limits.prewarm:
         return False
+    import nbgrader.api  # noqa: F401
     from autograder.isolation.prewarm import zygote_socket
 
     return bool(zygote_socket(kernel_environment(limits)))

@@ -187,3 +187,19 @@ def test_grading_again_resumes_and_agrees(graded):
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps, "finished students were graded again"
     strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (drop seconds)
     assert strip((workspace / "grades.csv").read_text()) == strip(first)
+
+
+def test_the_workers_feedback_is_what_stock_nbgrader_writes(graded, tmp_path):
+    """Did each worker write its student's feedback (the driver ran no `generate_feedback` of its own), and is every
+    page byte for byte what stock `nbgrader generate_feedback` writes from the class workspace?"""
+    workspace, _, _, _ = graded
+    assert not (workspace / "logs" / "_generate_feedback.log").exists(), "the driver wrote the feedback itself"
+    flags = [flag for flag in workspace_flags(workspace) if "feedback_directory" not in flag]
+    done = run_nbgrader(["generate_feedback", LESSON, "--force", *flags,
+                         f"--CourseDirectory.feedback_directory={tmp_path}"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    stock = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    ours = {str(p.relative_to(workspace / "feedback")): p.read_bytes()
+            for student in SUBMISSIONS for p in (workspace / "feedback" / student).rglob("*") if p.is_file()}
+    assert ours.keys() == stock.keys()
+    assert [name for name in ours if ours[name] != stock[name]] == []
