@@ -4,6 +4,10 @@ machine, and compare.
 
     python benchmarks/grade_speed.py [--lesson 03_sequential] [-n 20] [--workers CORES] [--variants default,no-judge]
 
+Stock nbgrader grades the first half of the class before the project's runs and the second half after them (its
+seconds are the sum), so that a drift of the machine's speed over the minutes of a run weighs on both sides;
+`--no-interleave` grades the whole class first, as earlier versions did.
+
 Prints the speed-up of each run of the project's command over stock serial nbgrader (the baseline, run in the
 same process), the median seconds per submission, the peak memory per worker (every grading process: nbgrader,
 its kernels, the zygote; proportional set size, so that pages a zygote shares with its kernels count once), and
@@ -37,9 +41,9 @@ WRONG = {  # a few wrong answers, so that the class is not all full marks
 }
 
 
-def make_class(lesson: str, n: int, workspace: Path) -> None:
-    """Write n submissions: every third one has a wrong answer."""
-    for i in range(n):
+def make_class(lesson: str, n: int, workspace: Path, first: int = 0) -> None:
+    """Write submissions `first` to n - 1 of a class of n: every third one has a wrong answer."""
+    for i in range(first, n):
         answers = WRONG.get(lesson, {}) if i % 3 == 2 else {}
         submit(workspace, f"student-{i:03d}", lesson, make_submission(lesson, answers))
 
@@ -98,10 +102,11 @@ def scores(workspace: Path, lesson: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gradebook.assignment_submissions(lesson)}
 
 
-def stock_serial(lesson: str, workspace: Path) -> float:
-    """Stock nbgrader, one student after another, then feedback; return the seconds it took."""
+def stock_serial(lesson: str, workspace: Path, steps: list[list[str]]) -> float:
+    """Stock nbgrader's `steps` (generate_assignment, autograde, generate_feedback), one after the other, in
+    `workspace`; return the seconds they took."""
     started = time.monotonic()
-    for step in (["generate_assignment", lesson, "--force"], ["autograde", lesson, "--force"], ["generate_feedback", lesson]):
+    for step in steps:
         done = run_nbgrader([*step, *workspace_flags(workspace)])
         if done.returncode != 0:
             print(done.stdout[-2000:], done.stderr[-2000:])
@@ -140,18 +145,24 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help="runs of ours, among %(default)s: default settings, without the judge outside the "
                              "kernel, without prewarmed kernels")
+    parser.add_argument("--no-interleave", action="store_true",
+                        help="grade the whole class with stock nbgrader first, then run ours; by default stock grades "
+                             "the first half before our runs and the second half after them")
     args = parser.parse_args()
     runs = [("python -m autograder grade" if name == "default" else f"  ... --{name}", VARIANTS[name])
             for name in args.variants.split(",")]
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kmw-bench-") as tmp:
         stock_ws = Path(tmp) / "stock"
-        make_class(args.lesson, args.n, stock_ws)
+        # The machine's speed drifts over minutes: with stock's time split around ours, a drift weighs on both.
+        half = args.n if args.no_interleave else args.n // 2
+        make_class(args.lesson, half, stock_ws)
         memory = PeakMemory()
         memory.start()
-        baseline = stock_serial(args.lesson, stock_ws)
+        generate, autograde, feedback = (["generate_assignment", args.lesson, "--force"], ["autograde", args.lesson],
+                                         ["generate_feedback", args.lesson])
+        baseline = stock_serial(args.lesson, stock_ws, [generate, autograde] + ([feedback] if half == args.n else []))
         stock_peak = memory.peak_mb
-        expected = scores(stock_ws, args.lesson)
         results = []
         for index, (label, flags) in enumerate(runs):
             workspace = Path(tmp) / f"ours-{index}"
@@ -159,9 +170,17 @@ def main() -> None:
             memory.peak_mb = 0.0
             seconds = ours(args.lesson, workspace, args.workers, flags)
             results.append((label, seconds, median_seconds(workspace), memory.peak_mb / args.workers,
-                            scores(workspace, args.lesson) == expected))
+                            scores(workspace, args.lesson)))
+        if half < args.n:  # the rest of the class, in the same workspace: autograde skips the students graded
+            make_class(args.lesson, args.n, stock_ws, first=half)
+            memory.peak_mb = stock_peak
+            baseline += stock_serial(args.lesson, stock_ws, [autograde, feedback])
+            stock_peak = memory.peak_mb
         memory.running = False
-    print(f"lesson {args.lesson}, {args.n} submissions, {args.workers} workers, {os.cpu_count()} cores; "
+        expected = scores(stock_ws, args.lesson)
+        results = [(label, seconds, median, peak, found == expected) for label, seconds, median, peak, found in results]
+    order = "stock on the whole class first" if half == args.n else f"stock on {half} before ours, {args.n - half} after"
+    print(f"lesson {args.lesson}, {args.n} submissions, {args.workers} workers, {os.cpu_count()} cores ({order}); "
           f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} (another job on the cores skews it)")
     print(f"{'run':28} {'seconds':>8} {'speed-up':>9} {'median/sub':>11} {'MiB/worker':>11}  same scores")
     print(f"{'stock serial nbgrader':28} {baseline:8.1f} {1:8.2f}x {baseline / args.n:10.1f}s {stock_peak:11.0f}  -")
