@@ -244,6 +244,15 @@ def start(command: list[str], env: dict[str, str], handle: IO, zygote: str = "")
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _ended(proc: subprocess.Popen | ZygoteChild, seconds: float) -> bool:
+    """Wait up to `seconds` for `proc` to end, returning as soon as it does; whether it has."""
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
 def run_supervised(
     command: list[str], env: dict[str, str], limits: Limits, confinement: Confinement, log: Path
 ) -> RunOutcome:
@@ -284,8 +293,7 @@ def run_supervised(
             me = None
         finder = _Finder(token)
         last_scan = 0.0
-        while proc.poll() is None:
-            time.sleep(0.2)
+        while not _ended(proc, 0.2):  # returns as soon as the command ends, not at the next tick
             elapsed = time.monotonic() - started
             if elapsed > limits.notebook_seconds:
                 stopped = f"timed out after {limits.notebook_seconds} s in {_current_cell(scratch)}"
