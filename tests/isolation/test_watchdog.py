@@ -103,6 +103,47 @@ def test_a_process_left_behind_is_killed(tmp_path):
     assert not psutil.pid_exists(orphan) or psutil.Process(orphan).status() == "zombie"
 
 
+CARRIES_LATER = """
+import sys
+from autograder.isolation.zygote import _carry_token
+print("started", flush=True)
+sys.stdin.readline()
+_carry_token(sys.argv[1])
+print("carried", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_process_that_takes_the_token_after_a_first_look_is_found(tmp_path):
+    """The watchdog reads a process's environment once when it names no token. Is a zygote's child, which writes its
+    token over a placeholder some time after the fork, still found once it has, and a process without any token
+    never?"""
+    import os
+    import uuid
+
+    from autograder.isolation.watchdog import _Finder, _processes
+    from autograder.isolation.zygote import TOKEN_PLACEHOLDER
+
+    token = uuid.uuid4().hex
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(sys.path)}
+    late = subprocess.Popen([sys.executable, "-c", CARRIES_LATER, token], env={**env, "KMW_TOKEN": TOKEN_PLACEHOLDER},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    plain = subprocess.Popen(["sleep", "60"], env=env)
+    try:
+        assert late.stdout.readline() == "started\n"
+        finder = _Finder(token)
+        nobody = -1  # a command with no descendants: only the token can find anything
+        assert finder.find(nobody, _processes()) & {late.pid, plain.pid} == set()
+        late.stdin.write("go\n")
+        late.stdin.flush()
+        assert late.stdout.readline() == "carried\n"
+        assert finder.find(nobody, _processes()) & {late.pid, plain.pid} == {late.pid}
+    finally:
+        for process in (late, plain):
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.parametrize("text, named", [
     ('"""Does build_sequential_model stack\n   three layers?"""\ncheck()', "the test 'Does build_sequential_model stack three layers?'"),
     ("def train_for_exam(model, x, y):\n    pass", "the cell that defines train_for_exam"),
