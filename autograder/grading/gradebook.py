@@ -60,11 +60,7 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
     from nbgrader.api import Gradebook
 
     folder = workspace / "autograded" / outcome.student / assignment
-    shutil.rmtree(folder, ignore_errors=True)
-    for relative, content in outcome.autograded.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+    _replace_folder(folder, outcome.autograded)
     with Gradebook(db_url(workspace)) as gradebook:
         gradebook.update_or_create_student(outcome.student)
         # the submission's time, as stock `nbgrader autograde` records it: the formgrader counts a submission as
@@ -84,11 +80,14 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
 
 def write_feedback(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
     """Put the feedback a worker wrote for its student into the workspace, in place of any older page."""
-    if not outcome.feedback:
-        return
-    folder = workspace / "feedback" / outcome.student / assignment
+    if outcome.feedback:
+        _replace_folder(workspace / "feedback" / outcome.student / assignment, outcome.feedback)
+
+
+def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Make `folder` hold `files` (relative path -> content) and nothing else."""
     shutil.rmtree(folder, ignore_errors=True)
-    for relative, content in outcome.feedback.items():
+    for relative, content in files.items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
