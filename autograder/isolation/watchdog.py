@@ -134,10 +134,7 @@ class _Finder:
         try:
             with open(f"/proc/{pid}/environ", "rb") as handle:
                 variables = handle.read().split(b"\0")
-        except PermissionError:  # another user's: nothing this run started without root
-            self.unmarked.add(key)
-            return False
-        except OSError:  # gone, or a kernel thread
+        except OSError:  # gone; or unreadable (another user's, or one that made itself undumpable): asked again
             return False
         if self.marker in variables:
             return True
