@@ -68,6 +68,15 @@ class PeakMemory(threading.Thread):
         super().__init__(daemon=True)
         self.peak_mb = 0.0
         self.running = True
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def restart(self, peak_mb: float = 0.0) -> None:
+        """Keep the peak from here on, starting at `peak_mb`: a sample taken before this moment is dropped (one
+        running meanwhile would otherwise carry the last run's processes into the next run's peak)."""
+        with self._lock:
+            self._generation += 1
+            self.peak_mb = peak_mb
 
     def sample(self) -> float:
         """The memory of all grading processes now, in MiB."""
@@ -90,7 +99,11 @@ class PeakMemory(threading.Thread):
 
     def run(self) -> None:
         while self.running:
-            self.peak_mb = max(self.peak_mb, self.sample())
+            generation = self._generation
+            found = self.sample()
+            with self._lock:
+                if generation == self._generation:
+                    self.peak_mb = max(self.peak_mb, found)
             time.sleep(1.0)  # reading PSS walks every page of a process: sample rarely, or the sampler costs CPU
 
 
@@ -167,13 +180,13 @@ def main() -> None:
         for index, (label, flags) in enumerate(runs):
             workspace = Path(tmp) / f"ours-{index}"
             make_class(args.lesson, args.n, workspace)
-            memory.peak_mb = 0.0
+            memory.restart()
             seconds = ours(args.lesson, workspace, args.workers, flags)
             results.append((label, seconds, median_seconds(workspace), memory.peak_mb / args.workers,
                             scores(workspace, args.lesson)))
         if half < args.n:  # the rest of the class, in the same workspace: autograde skips the students graded
             make_class(args.lesson, args.n, stock_ws, first=half)
-            memory.peak_mb = stock_peak
+            memory.restart(stock_peak)
             baseline += stock_serial(args.lesson, stock_ws, [autograde, feedback])
             stock_peak = memory.peak_mb
         memory.running = False
