@@ -22,7 +22,7 @@ import nbformat
 
 from autograder.notebook.course import RELEASE, SOURCE, run_nbgrader, workspace_flags
 from .errors import FeedbackError, GradingError
-from .gradebook import db_url, import_outcome, record_zero, template_gradebook, write_feedback
+from .gradebook import db_url, import_outcome, record_zero, template_gradebook
 from .preflight import blocking_findings
 from autograder.judge.judging import plan_for
 from autograder.isolation.limits import Limits
@@ -238,7 +238,7 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
             (workspace / "logs").mkdir(parents=True, exist_ok=True)
             (workspace / "logs" / f"{student}.staging.log").write_text("\n".join(notes) + "\n")
 
-    graded = []
+    feedback_missing = []
     for outcome in runners.run(tasks) if runners and tasks else ():
         student = outcome.student
         (workspace / "logs").mkdir(parents=True, exist_ok=True)
@@ -253,17 +253,16 @@ def _grade(assignment: str, workspace: Path, notebooks: list[str], ids: list[str
             finish(grade)
             continue
         import_outcome(workspace, assignment, outcome)
-        write_feedback(workspace, assignment, outcome)
         if not outcome.feedback:
-            graded.append(student)
+            feedback_missing.append(student)
         grade = _graded(workspace, assignment, student, seconds)
         save_finished(workspace, grade, fingerprints[student])
         finish(grade)
 
-    if graded:
+    if feedback_missing:
         # The workers wrote the feedback of the students they graded; one nbgrader run writes any page they could
         # not (it writes every missing page): clear the pages of those students first.
-        for student in graded:
+        for student in feedback_missing:
             shutil.rmtree(workspace / "feedback" / student / assignment, ignore_errors=True)
         log = workspace / "logs" / "_generate_feedback.log"
         log.unlink(missing_ok=True)

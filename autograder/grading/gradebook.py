@@ -56,11 +56,14 @@ def template_gradebook(db: Path) -> bytes:
 
 
 def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
-    """Write a worker's result into the workspace: the autograded files, and the grades into the gradebook."""
+    """Write a worker's result into the workspace: the autograded files, the feedback the worker wrote (if it could),
+    and the grades into the gradebook."""
     from nbgrader.api import Gradebook
 
     folder = workspace / "autograded" / outcome.student / assignment
     _replace_folder(folder, outcome.autograded)
+    if outcome.feedback:
+        _replace_folder(workspace / "feedback" / outcome.student / assignment, outcome.feedback)
     with Gradebook(db_url(workspace)) as gradebook:
         gradebook.update_or_create_student(outcome.student)
         # the submission's time, as stock `nbgrader autograde` records it: the formgrader counts a submission as
@@ -76,12 +79,6 @@ def import_outcome(workspace: Path, assignment: str, outcome: GradeOutcome) -> N
             for comment in notebook.comments:
                 comment.auto_comment = outcome.comments.get(notebook.name, {}).get(comment.name)
         gradebook.db.commit()
-
-
-def write_feedback(workspace: Path, assignment: str, outcome: GradeOutcome) -> None:
-    """Put the feedback a worker wrote for its student into the workspace, in place of any older page."""
-    if outcome.feedback:
-        _replace_folder(workspace / "feedback" / outcome.student / assignment, outcome.feedback)
 
 
 def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:

@@ -170,11 +170,6 @@ def _as_processes(pids: set[int]) -> list[psutil.Process]:
     return processes
 
 
-def _tree(root_pid: int, token: str) -> list[psutil.Process]:
-    """Every live process the run started: descendants of the command, and anything carrying its token or descending from it."""
-    return _as_processes(_Finder(token).find(root_pid, _processes()))
-
-
 def _kill(processes: list[psutil.Process]) -> int:
     killed = 0
     for proc in processes:
@@ -322,7 +317,7 @@ def run_supervised(
                 break
         if stopped:
             handle.write(f"[autograder] stopped: {stopped}\n")
-    leftovers = _tree(proc.pid, token)
+    leftovers = _as_processes(finder.find(proc.pid, _processes()))
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
