@@ -202,6 +202,16 @@ def submit(workspace: Path, student: str, assignment: str, nb: nbformat.Notebook
     return path
 
 
+def printed(cell, name: str = "stdout") -> str:
+    """All a cell wrote to one stream, as one text.
+
+    The kernel sends its output in pieces, flushed on a timer: one `print("TAG", value)` may land in two outputs
+    ("TAG", then " value\\n") on a loaded machine, as it did once in CI. Read a stream whole, never one output.
+    """
+    return "".join(str(output.get("text", "")) for output in cell.get("outputs", [])
+                   if output.get("output_type") == "stream" and output.get("name") == name)
+
+
 def clone_like(destination: Path) -> Path:
     """Copy the course to `destination` as a fresh `git clone` of this working tree would hold it; return it.
 

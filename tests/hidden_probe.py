@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import nbformat
-from harness import make_submission, source_notebook
+from harness import make_submission, printed, source_notebook
 
 from autograder.notebook.cells import nbgrader_meta
 
@@ -135,10 +135,9 @@ def probe_report(autograded: Path) -> dict:
     """What the probe printed in its autograded notebook."""
     nb = nbformat.read(autograded, as_version=4)
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            for line in str(output.get("text", "")).splitlines():
-                if line.startswith(TAG):
-                    return json.loads(line[len(TAG):])
+        for line in printed(cell).splitlines():
+            if line.startswith(TAG):
+                return json.loads(line[len(TAG):])
     raise AssertionError(f"the probe printed no report in {autograded}")
 
 

@@ -19,7 +19,7 @@ import sys
 import nbformat
 import psutil
 import pytest
-from harness import make_submission, solutions, submit
+from harness import make_submission, printed, solutions, submit
 
 from autograder.isolation.confinement import isolation
 
@@ -131,10 +131,9 @@ def _printed(workspace, student, tag):
     """The line the student's answer cell printed starting with `tag`."""
     nb = nbformat.read(workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb", as_version=4)
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            for line in output.get("text", "").splitlines():
-                if line.startswith(tag):
-                    return line
+        for line in printed(cell).splitlines():
+            if line.startswith(tag):
+                return line
     raise AssertionError(f"{student} printed no {tag} line")
 
 
