@@ -177,8 +177,10 @@ def _layouts(workspace):
 
 NOTEBOOK_SECONDS = 45
 WORKERS = 2
-"""Per run. Root's run and the ordinary user's run grade at the same time, so four workers share the two cores,
-and their endless waits leave cores to each other; each worker more costs a zygote's start-up."""
+"""Root's run: two Dask worker processes, as an instructor's machine would run. The ordinary user's run, at the same
+time, grades in its own process (`--workers 1`): its waits on timeouts leave the cores to root's run and the rest of
+the suite, and each worker more would cost a zygote's start-up (about 7 CPU-s: TensorFlow, Keras, nbgrader)."""
+USER_WORKERS = 1
 
 
 def batch_bound(notebooks: int, workers: int = WORKERS) -> float:
@@ -197,16 +199,16 @@ def _hand_in(workspace, release):
     return _layouts(workspace)
 
 
-def _grade(start, workspace) -> subprocess.Popen:
+def _grade(start, workspace, workers: int = WORKERS) -> subprocess.Popen:
     """Start grading the class in `workspace` with short limits; `start` runs the command (as root, or as a user)."""
     return start([sys.executable, "-m", "autograder", "grade", LESSON, "--workspace", str(workspace),
-                  "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS), "--workers", str(WORKERS)])
+                  "--cell-timeout", "30", "--notebook-timeout", str(NOTEBOOK_SECONDS), "--workers", str(workers)])
 
 
-def _finish(process: subprocess.Popen, workspace):
+def _finish(process: subprocess.Popen, workspace, workers: int = WORKERS):
     """Wait for a grading run, within its bound; return what it printed and its rows of grades.csv."""
     try:
-        stdout, stderr = process.communicate(timeout=batch_bound(len(SUBMISSIONS)))
+        stdout, stderr = process.communicate(timeout=batch_bound(len(SUBMISSIONS), workers))
         done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     except subprocess.TimeoutExpired:
         process.kill()
@@ -232,13 +234,14 @@ def batches(tmp_path_factory):
             user_workspace = user.home / "workspace"
             _hand_in(user_workspace, user.copy / "course" / LESSON)
             user.give_them(user_workspace)
-            user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace)
+            user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace,
+                              USER_WORKERS)
         root_run = _grade(lambda command: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                            text=True), workspace)
         done, rows = _finish(root_run, workspace)
         found = {"root": (workspace, done, before, rows, layouts)}
         if user:
-            found["user"] = (user_workspace, *_finish(user_run, user_workspace), user)
+            found["user"] = (user_workspace, *_finish(user_run, user_workspace, USER_WORKERS), user)
         yield found
     finally:
         if user_run is not None and user_run.poll() is None:  # root's run failed first: stop the user's too
