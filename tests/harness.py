@@ -212,6 +212,15 @@ def printed(cell, name: str = "stdout") -> str:
                    if output.get("output_type") == "stream" and output.get("name") == name)
 
 
+def printed_line(path: Path, tag: str) -> str | None:
+    """The first line that a cell of the notebook at `path` printed starting with `tag`; None if none did."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in printed(cell).splitlines():
+            if line.startswith(tag):
+                return line
+    return None
+
+
 def clone_like(destination: Path) -> Path:
     """Copy the course to `destination` as a fresh `git clone` of this working tree would hold it; return it.
 

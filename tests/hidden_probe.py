@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import nbformat
-from harness import make_submission, printed, source_notebook
+from harness import make_submission, printed_line, source_notebook
 
 from autograder.notebook.cells import nbgrader_meta
 
@@ -133,12 +133,9 @@ def outputs(path: Path) -> str:
 
 def probe_report(autograded: Path) -> dict:
     """What the probe printed in its autograded notebook."""
-    nb = nbformat.read(autograded, as_version=4)
-    for cell in nb.cells:
-        for line in printed(cell).splitlines():
-            if line.startswith(TAG):
-                return json.loads(line[len(TAG):])
-    raise AssertionError(f"the probe printed no report in {autograded}")
+    line = printed_line(autograded, TAG)
+    assert line is not None, f"the probe printed no report in {autograded}"
+    return json.loads(line[len(TAG):])
 
 
 def found_secrets(text: str, assignment: str, released: Path) -> list[str]:

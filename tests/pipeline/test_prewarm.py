@@ -16,10 +16,9 @@ import re
 import subprocess
 import sys
 
-import nbformat
 import psutil
 import pytest
-from harness import make_submission, printed, solutions, submit
+from harness import make_submission, printed_line, solutions, submit
 
 from autograder.isolation.confinement import isolation
 
@@ -129,12 +128,9 @@ def graded(tmp_path_factory):
 
 def _printed(workspace, student, tag):
     """The line the student's answer cell printed starting with `tag`."""
-    nb = nbformat.read(workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb", as_version=4)
-    for cell in nb.cells:
-        for line in printed(cell).splitlines():
-            if line.startswith(tag):
-                return line
-    raise AssertionError(f"{student} printed no {tag} line")
+    line = printed_line(workspace / "autograded" / student / LESSON / f"{LESSON}.ipynb", tag)
+    assert line is not None, f"{student} printed no {tag} line"
+    return line
 
 
 def _zygote(workspace, student):
