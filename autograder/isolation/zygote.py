@@ -1,9 +1,10 @@
 """A fork server for grading: import TensorFlow and nbgrader once per worker, then fork what each student needs.
 
 Starting a kernel costs seconds, most of them in `import tensorflow`; starting nbgrader costs two more. A zygote
-is a process that imports TensorFlow, Keras, ipykernel, nbgrader and the course's helpers once, runs no student
-code, and then waits on a Unix socket. It forks three kinds of children, all started the same way (`_become`:
-the caller's folder, environment and streams, and its confinement if it asks for one):
+is a process that imports TensorFlow, Keras, ipykernel, nbgrader and the course's helpers once, rehearses
+nbgrader's first run on a made-up notebook (`rehearsal.py`: the set-up every nbgrader child would otherwise
+repeat), runs no student code, and then waits on a Unix socket. It forks three kinds of children, all started the
+same way (`_become`: the caller's folder, environment and streams, and its confinement if it asks for one):
 
 - `kernel`: for each kernel nbgrader starts, `kernel_launcher` (the process jupyter_client manages) sends the
   zygote its arguments, confinement, folder, environment and standard streams; the child confines itself
@@ -60,6 +61,9 @@ PRELOAD = (
     "autograder.model.spec", "autograder.lesson.selfpaced", "nbgrader.apps.nbgraderapp",
 )
 """What every lesson imports, the kernel itself, and nbgrader (`run_module` runs it in a fork too)."""
+REHEARSE = True
+"""Whether to rehearse nbgrader's first run after the imports (`rehearsal.py`): about 0.6 CPU-s once, saved in
+each child that runs nbgrader, and in each kernel."""
 MAX_MESSAGE = 1 << 20
 READY_SECONDS = 60
 EXIT_SECONDS = 0.5
@@ -418,6 +422,13 @@ def serve(socket_path: str) -> None:
     listener.listen(16)
     os.replace(socket_path + ".new", socket_path)
     preload()
+    if REHEARSE:
+        from .rehearsal import rehearse
+
+        try:
+            rehearse()
+        except Exception as error:  # noqa: BLE001 (each child then does that work itself, as without a zygote)
+            print(f"zygote: the rehearsal failed: {type(error).__name__}: {error}", file=sys.stderr)
     import gc
 
     gc.collect()

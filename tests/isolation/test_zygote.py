@@ -1,4 +1,5 @@
-"""The zygote's protocol, tested directly on a zygote that preloads nothing (so it starts in a fraction of a second)."""
+"""The zygote's protocol, tested directly on a zygote that preloads nothing (so it starts in a fraction of a second),
+and that rehearses nbgrader's first run only where a test asks it to."""
 
 import os
 import subprocess
@@ -11,17 +12,27 @@ import pytest
 
 from autograder.isolation.zygote import TOKEN_PLACEHOLDER, ZygoteChild
 
-LIGHT_ZYGOTE = "import sys; from autograder.isolation import zygote; zygote.PRELOAD = (); zygote.main()"
+LIGHT_ZYGOTE = "from autograder.isolation import zygote; zygote.PRELOAD = (); zygote.REHEARSE = {}; zygote.main()"
 
 
 @pytest.fixture
 def zygote(tmp_path):
-    """A running zygote with nothing preloaded; its socket, and its log."""
+    """A running zygote with nothing preloaded and no rehearsal; its socket."""
+    yield from _zygote(tmp_path, rehearse=False)
+
+
+@pytest.fixture
+def rehearsed_zygote(tmp_path):
+    """A running zygote with nothing preloaded that rehearsed nbgrader's first run; its socket."""
+    yield from _zygote(tmp_path, rehearse=True)
+
+
+def _zygote(tmp_path, rehearse: bool):
     socket_path = tmp_path / "zygote.sock"
     log = (tmp_path / "zygote.log").open("w")
     env = {"PATH": os.environ["PATH"], "KMW_TOKEN": TOKEN_PLACEHOLDER}
-    process = subprocess.Popen([sys.executable, "-I", "-c", LIGHT_ZYGOTE, str(socket_path)], stdin=subprocess.PIPE,
-                               stdout=log, stderr=log, env=env, cwd=tmp_path)
+    process = subprocess.Popen([sys.executable, "-I", "-c", LIGHT_ZYGOTE.format(rehearse), str(socket_path)],
+                               stdin=subprocess.PIPE, stdout=log, stderr=log, env=env, cwd=tmp_path)
     deadline = time.monotonic() + 60
     while not socket_path.exists():
         assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "zygote.log").read_text()
@@ -94,3 +105,22 @@ def test_a_confined_child_takes_its_confinement_before_its_entry_runs(zygote, tm
     assert child.wait(30) == 1
     assert (tmp_path / "scratch" / "home").is_dir() and (tmp_path / "scratch" / "tmp").is_dir()
     assert "TypeError" in out.read_text()
+
+
+# A child's own check that its validators were compiled before it was born: compiling one now fails.
+VALIDATES_WITHOUT_COMPILING = ("import fastjsonschema, nbformat; from nbformat.v4 import new_notebook; "
+                               "fastjsonschema.compile = None; nbformat.validate(new_notebook(), relax_add_props=True); "
+                               "print('validated without compiling')")
+
+
+@pytest.mark.parametrize("rehearsed", [True, False], ids=["rehearsed", "not rehearsed"])
+def test_a_child_inherits_the_rehearsal(rehearsed, tmp_path, request):
+    """Does a child of a zygote that rehearsed find nbformat's validators ready, in the zygote's own environment
+    (isolated mode, the caller's variables only), where a child of one that did not must compile them?"""
+    socket = request.getfixturevalue("rehearsed_zygote" if rehearsed else "zygote")
+    out = tmp_path / "out.txt"
+    request = {"kind": "module", "module": "timeit", "argv": ["-n", "1", "-r", "1", VALIDATES_WITHOUT_COMPILING],
+               "cwd": str(tmp_path), "env": {"PATH": "/bin"}}
+    status = fork(socket, request, out).wait(60)
+    assert (status == 0 and "validated without compiling" in out.read_text()) is rehearsed, out.read_text()
+    assert "rehearsal failed" not in (tmp_path / "zygote.log").read_text()
