@@ -1,6 +1,7 @@
 """The zygote's rehearsal of nbgrader's first run: work its children no longer repeat, and nothing else it leaves.
 
-Each check runs in a new interpreter, since the suite's own process has long since warmed every cache involved.
+Each check runs in a new interpreter, since the suite's own process has long since warmed every cache involved:
+one that rehearses first, one that does not.
 Work is counted as the set-ups a process makes (cProfile's count of calls, the same on every run), not in seconds.
 """
 
@@ -15,13 +16,22 @@ from autograder.notebook.course import ROOT
 AUTOGRADED = ROOT / "source" / "03_sequential" / "03_sequential.ipynb"  # the largest lesson, with its figures
 
 CHILD = """
-import cProfile, json, pstats, re, sys
+import cProfile, gc, json, os, pstats, re, sys, tempfile, threading
 import bs4.dammit, fastjsonschema, nbformat, pygments.lexer, sqlalchemy.orm
 import nbgrader.api
 from nbgrader.nbgraderformat import MetadataValidator
 from autograder.isolation.rehearsal import LANGUAGE_INFO, feedback_exporter, rehearse
+
+def files():
+    return {f"{folder}/{name}" for folder in (".", tempfile.gettempdir()) for name in os.listdir(folder)}
+
+left = {}
 if sys.argv[1] == "rehearsed":
+    fds, before = set(os.listdir("/proc/self/fd")), files()
     rehearse()
+    gc.collect()
+    left = {"threads": threading.active_count(), "descriptors": sorted(set(os.listdir("/proc/self/fd")) - fds),
+            "files": sorted(files() - before), "tensorflow": "tensorflow" in sys.modules}
 compiled = []
 real_compile = fastjsonschema.compile
 fastjsonschema.compile = lambda *args, **kwargs: compiled.append(1) or real_compile(*args, **kwargs)
@@ -49,21 +59,30 @@ calls = {name: 0 for name in ONCE.values()}
 for (path, _, function), row in pstats.Stats(profile).stats.items():
     if (path, function) in where:
         calls[where[path, function]] += row[1]
-print(json.dumps({"json schemas": len(compiled), **calls}))
+print(json.dumps({"built": {"json schemas": len(compiled), **calls}, "left": left}))
 """
 
 
-def _child(mode: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(AUTOGRADED)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
-def work():
-    """The same child's work in a fresh interpreter, and in one that rehearsed first."""
-    return {mode: _child(mode) for mode in ("fresh", "rehearsed")}
+def children(tmp_path_factory):
+    """The same child's work in a fresh interpreter, and in one that rehearsed first (in a folder, and with a
+    temporary folder, of its own): what each built, and what the rehearsal left."""
+    found = {}
+    for mode in ("fresh", "rehearsed"):
+        folder = tmp_path_factory.mktemp(mode)
+        (folder / "tmp").mkdir()
+        env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(folder / "tmp"), "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-c", CHILD, mode, str(AUTOGRADED)], capture_output=True, text=True,
+                              cwd=folder, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        found[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.fixture
+def work(children):
+    """What each child built."""
+    return {mode: child["built"] for mode, child in children.items()}
 
 
 def test_a_fresh_process_builds_each_table_itself(work):
@@ -78,26 +97,7 @@ def test_after_the_rehearsal_a_child_builds_none_of_them(work):
     assert work["rehearsed"] == dict.fromkeys(work["fresh"], 0)
 
 
-SIDE_EFFECTS = """
-import os, sys, tempfile, threading
-before_fds = set(os.listdir("/proc/self/fd"))
-before_files = set(os.listdir(".")) | set(os.listdir(tempfile.gettempdir()))
-from autograder.isolation.rehearsal import rehearse
-rehearse()
-import gc; gc.collect()
-print("threads", threading.active_count())
-print("new fds", sorted(set(os.listdir("/proc/self/fd")) - before_fds))
-print("new files", sorted((set(os.listdir(".")) | set(os.listdir(tempfile.gettempdir()))) - before_files))
-print("tensorflow", "tensorflow" in sys.modules)
-"""
-
-
-def test_the_rehearsal_leaves_no_thread_descriptor_file_or_tensorflow(tmp_path):
+def test_the_rehearsal_leaves_no_thread_descriptor_file_or_tensorflow(children):
     """After the rehearsal, is there still one thread, no new open descriptor, no new file in the folder or in the
     temporary folder, and no TensorFlow (which must not start before a fork)?"""
-    (tmp_path / "tmp").mkdir()
-    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path / "tmp"), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", SIDE_EFFECTS], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.splitlines() == ["threads 1", "new fds []", "new files []", "tensorflow False"]
+    assert children["rehearsed"]["left"] == {"threads": 1, "descriptors": [], "files": [], "tensorflow": False}
