@@ -48,6 +48,9 @@ class GradeTask:
     """What the student's notebook may use."""
     judge: tuple[JudgePlan, ...] = ()
     """How to judge each notebook outside the student's kernel (none: nbgrader's verdicts alone)."""
+    zygote: str = ""
+    """The socket of a zygote already running on the worker's machine, as the same user, for kernels run under
+    `limits`: the driver's, which its local workers share. Empty: the worker uses a zygote of its own."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def run_task(task: GradeTask) -> GradeOutcome:
         if task.limits.prewarm:
             from autograder.isolation.prewarm import zygote_socket
 
-            zygote = zygote_socket(env)
+            zygote = task.zygote if task.zygote and Path(task.zygote).exists() else zygote_socket(env)
         confinement = grading_confinement(task.limits, scratch, work, released, zygote)
         handoff = root / "verdicts"  # the grader's: beside the workspace, out of the kernel's sight
         handoff.mkdir(mode=0o700)

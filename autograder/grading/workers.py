@@ -1,8 +1,10 @@
 """Where grading tasks run: in this process, on a local Dask cluster, or on an existing Dask cluster.
 
-`Workers` starts in the background, so that the cluster's processes start and their zygotes import TensorFlow
+`Workers` starts in the background, so that the cluster's processes start and the zygotes import TensorFlow
 while the driver sets the assignment up with nbgrader (`batch.prepare`): on two cores that hides seconds of
-fixed cost before the first student.
+fixed cost before the first student. The workers of a local cluster share one zygote, the driver's: it is on
+their machine and runs as their user, and each zygote costs its start-up (about 5 CPU-s) and its memory. A worker
+of an existing cluster, on a machine of its own, keeps its own.
 
 On Dask, a worker that dies (its machine lost, or killed) takes nothing with it: the scheduler runs its task again
 on another worker. A submission on which every worker dies (a poison task) is tried on
@@ -18,6 +20,7 @@ import threading
 import uuid
 from collections import deque
 from concurrent.futures import CancelledError
+from dataclasses import replace
 from typing import Callable, Iterator
 
 from autograder.isolation.limits import Limits
@@ -25,8 +28,9 @@ from .errors import GradingError
 from .task import GradeOutcome, GradeTask, kernel_environment, run_task
 
 
-def warm(limits: Limits) -> bool:
-    """Start this worker's zygote for kernels run under `limits` (it imports in the background); True if it runs.
+def warm(limits: Limits, own_zygote: bool = True) -> bool:
+    """Start this worker's zygote for kernels run under `limits` (it imports in the background), unless it shares
+    one (`own_zygote` False); True if one runs here.
 
     The worker imports nbgrader's gradebook meanwhile, which each task reads its grades with: a second or two of
     start-up that the first task would otherwise wait for.
@@ -36,7 +40,20 @@ def warm(limits: Limits) -> bool:
     import nbgrader.api  # noqa: F401
     from autograder.isolation.prewarm import zygote_socket
 
-    return bool(zygote_socket(kernel_environment(limits)))
+    return own_zygote and bool(zygote_socket(kernel_environment(limits)))
+
+
+def shared_zygote(limits: Limits) -> str:
+    """The socket of this process's zygote, started for kernels run under `limits`, for local workers to share
+    (the tasks carry it); "" without prewarming, or when it cannot start (each worker then starts its own)."""
+    if not limits.prewarm:
+        return ""
+    from autograder.isolation.prewarm import zygote_socket
+
+    try:
+        return zygote_socket(kernel_environment(limits))
+    except Exception:  # noqa: BLE001 (the workers then warm their own)
+        return ""
 
 
 def safe_run(task: GradeTask) -> GradeOutcome:
@@ -55,6 +72,8 @@ class Workers:
         self.local = workers <= 1 and scheduler is None
         self.workers, self.scheduler, self.limits = workers, scheduler, limits
         self.cluster = self.client = None
+        self.zygote = ""
+        """The driver's zygote, which the local cluster's workers share ("" on an existing cluster)."""
         self.error: BaseException | None = None
         self.lost: set[str] = set()
         """Students whose every worker died while grading them: grading again tries them again."""
@@ -71,6 +90,7 @@ class Workers:
             if self.scheduler:
                 self.client = Client(self.scheduler)
             else:
+                self.zygote = shared_zygote(self.limits)  # it imports while the cluster starts
                 # no dashboard; its HTTP server on a free port, not on 8787 with a warning when that one is taken
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
@@ -79,7 +99,7 @@ class Workers:
         except BaseException as error:  # noqa: BLE001 (raised again where the tasks are run)
             self.error = error
             return
-        self._warm(lambda: self.client.run(warm, self.limits))
+        self._warm(lambda: self.client.run(warm, self.limits, not self.zygote))
 
     def _warm(self, action: Callable[[], object]) -> None:
         if not self.limits.prewarm:
@@ -106,6 +126,8 @@ class Workers:
             return
         from distributed import as_completed
 
+        if self.zygote:
+            tasks = [replace(task, zygote=self.zygote) for task in tasks]
         waiting, students, batch = deque(tasks), {}, uuid.uuid4().hex[:8]
         running = as_completed(loop=self.client.loop)
 

@@ -10,6 +10,7 @@ without root too. Run as anyone else, every run here already grades as an ordina
 
 import csv
 import os
+import re
 import shutil
 import signal
 import socket
@@ -368,6 +369,17 @@ def test_a_probe_finds_nothing_hidden(graded):
     page = (workspace / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
     assert found_secrets(outputs(autograded), LESSON, RELEASE / LESSON) == []
     assert found_secrets(page, LESSON, RELEASE / LESSON) == []
+
+
+def test_the_local_workers_share_one_zygote(graded):
+    """Do the local cluster's two workers (each always has a student: the driver keeps both busy, and several
+    students wait on timeouts) fork nbgrader from one zygote, the driver's, for every student graded?"""
+    workspace, _, _, rows, _ = graded
+    named = {student: re.findall(r"^\[autograder\] nbgrader forked from the zygote at (\S+)$",
+                                 (workspace / "logs" / f"{student}.log").read_text(), re.M)
+             for student in SUBMISSIONS if rows[student]["status"] == "graded"}
+    assert len(named) >= 10 and all(named.values()), named
+    assert len({path for paths in named.values() for path in paths}) == 1, named
 
 
 def test_nothing_outlives_grading(graded):
