@@ -178,10 +178,8 @@ def _layouts(workspace):
 
 NOTEBOOK_SECONDS = 45
 WORKERS = 2
-"""Root's run: two Dask worker processes, as an instructor's machine would run. The ordinary user's run, at the same
-time, grades in its own process (`--workers 1`): its waits on timeouts leave the cores to root's run and the rest of
-the suite, and each worker more would cost a zygote's start-up (about 7 CPU-s: TensorFlow, Keras, nbgrader)."""
-USER_WORKERS = 1
+"""Each run: two Dask worker processes, as an instructor's machine would run, sharing the driver's zygote. A run on
+one worker would wait on its students' timeouts one after the other (about 100 s), with a core left idle meanwhile."""
 
 
 def batch_bound(notebooks: int, workers: int = WORKERS) -> float:
@@ -235,14 +233,13 @@ def batches(tmp_path_factory):
             user_workspace = user.home / "workspace"
             _hand_in(user_workspace, user.copy / "course" / LESSON)
             user.give_them(user_workspace)
-            user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace,
-                              USER_WORKERS)
+            user_run = _grade(lambda command: user.popen([str(user.python), *command[1:]]), user_workspace)
         root_run = _grade(lambda command: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                            text=True), workspace)
         done, rows = _finish(root_run, workspace)
         found = {"root": (workspace, done, before, rows, layouts)}
         if user:
-            found["user"] = (user_workspace, *_finish(user_run, user_workspace, USER_WORKERS), user)
+            found["user"] = (user_workspace, *_finish(user_run, user_workspace), user)
         yield found
     finally:
         if user_run is not None and user_run.poll() is None:  # root's run failed first: stop the user's too
