@@ -152,9 +152,9 @@ def run_task(task: GradeTask) -> GradeOutcome:
         env = kernel_environment(task.limits)
         zygote = ""
         if task.limits.prewarm:
-            from autograder.isolation.prewarm import zygote_socket
+            from autograder.isolation.prewarm import answers, zygote_socket
 
-            zygote = task.zygote if task.zygote and Path(task.zygote).exists() else zygote_socket(env)
+            zygote = task.zygote if task.zygote and answers(task.zygote) else zygote_socket(env)
         confinement = grading_confinement(task.limits, scratch, work, released, zygote)
         handoff = root / "verdicts"  # the grader's: beside the workspace, out of the kernel's sight
         handoff.mkdir(mode=0o700)

@@ -45,7 +45,8 @@ def warm(limits: Limits, own_zygote: bool = True) -> bool:
 
 def shared_zygote(limits: Limits) -> str:
     """The socket of this process's zygote, started for kernels run under `limits`, for local workers to share
-    (the tasks carry it); "" without prewarming, or when it cannot start (each worker then starts its own)."""
+    (the tasks carry it); "" without prewarming, or when it cannot start. A worker that finds it gone (it cannot
+    connect) starts its own."""
     if not limits.prewarm:
         return ""
     from autograder.isolation.prewarm import zygote_socket

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -108,6 +109,18 @@ def zygote_socket(env: dict[str, str]) -> str:
             _current = None
             return ""
         return str(_current.socket)
+
+
+def answers(socket_path: str) -> bool:
+    """Whether a zygote listens at `socket_path`: one that was killed leaves its socket file behind, and its
+    callers would each fall back to working without it (the judge's verdicts too)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
+            probe.settimeout(START_SECONDS)
+            probe.connect(socket_path)  # the zygote reads no request from it, and closes its end
+        return True
+    except OSError:
+        return False
 
 
 def zygote_pid() -> int | None:

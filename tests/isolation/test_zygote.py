@@ -124,3 +124,21 @@ def test_a_child_inherits_the_rehearsal(rehearsed, tmp_path, request):
     status = fork(socket, request, out).wait(60)
     assert (status == 0 and "validated without compiling" in out.read_text()) is rehearsed, out.read_text()
     assert "rehearsal failed" not in (tmp_path / "zygote.log").read_text()
+
+
+def test_a_killed_zygote_no_longer_answers_though_its_socket_is_left(zygote, tmp_path):
+    """Does `answers` tell a listening zygote from one killed with SIGKILL, whose socket file is still there (a task
+    that finds its shared zygote so then starts its own, instead of grading without one)?"""
+    import signal
+
+    import psutil
+
+    from autograder.isolation.prewarm import answers
+
+    assert answers(zygote)
+    assert fork(zygote, {"kind": "module", "module": "json.tool", "argv": ["--help"], "cwd": str(tmp_path),
+                         "env": {"PATH": "/bin"}}, tmp_path / "out.txt").wait(30) == 0, "an answer is no request"
+    (process,) = [p for p in psutil.Process().children() if zygote in " ".join(p.cmdline())]
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    assert Path(zygote).exists() and not answers(zygote)
