@@ -38,15 +38,14 @@ def warm(limits: Limits, own_zygote: bool = True) -> bool:
     if not limits.prewarm:
         return False
     import nbgrader.api  # noqa: F401
-    from autograder.isolation.prewarm import zygote_socket
 
-    return own_zygote and bool(zygote_socket(kernel_environment(limits)))
+    return own_zygote and bool(zygote_for(limits))
 
 
-def shared_zygote(limits: Limits) -> str:
-    """The socket of this process's zygote, started for kernels run under `limits`, for local workers to share
-    (the tasks carry it); "" without prewarming, or when it cannot start. A worker that finds it gone (it cannot
-    connect) starts its own."""
+def zygote_for(limits: Limits) -> str:
+    """The socket of this process's zygote, started for kernels run under `limits` (the driver's is shared by its
+    local workers: the tasks carry it); "" without prewarming, or when it cannot start. A worker that finds a shared
+    one gone (it cannot connect) starts its own."""
     if not limits.prewarm:
         return ""
     from autograder.isolation.prewarm import zygote_socket
@@ -91,7 +90,7 @@ class Workers:
             if self.scheduler:
                 self.client = Client(self.scheduler)
             else:
-                self.zygote = shared_zygote(self.limits)  # it imports while the cluster starts
+                self.zygote = zygote_for(self.limits)  # it imports while the cluster starts
                 # no dashboard; its HTTP server on a free port, not on 8787 with a warning when that one is taken
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},

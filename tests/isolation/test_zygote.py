@@ -119,9 +119,9 @@ def test_a_child_inherits_the_rehearsal(rehearsed, tmp_path, request):
     (isolated mode, the caller's variables only), where a child of one that did not must compile them?"""
     socket = request.getfixturevalue("rehearsed_zygote" if rehearsed else "zygote")
     out = tmp_path / "out.txt"
-    request = {"kind": "module", "module": "timeit", "argv": ["-n", "1", "-r", "1", VALIDATES_WITHOUT_COMPILING],
-               "cwd": str(tmp_path), "env": {"PATH": "/bin"}}
-    status = fork(socket, request, out).wait(60)
+    ask = {"kind": "module", "module": "timeit", "argv": ["-n", "1", "-r", "1", VALIDATES_WITHOUT_COMPILING],
+           "cwd": str(tmp_path), "env": {"PATH": "/bin"}}
+    status = fork(socket, ask, out).wait(60)
     assert (status == 0 and "validated without compiling" in out.read_text()) is rehearsed, out.read_text()
     assert "rehearsal failed" not in (tmp_path / "zygote.log").read_text()
 
