@@ -2,7 +2,7 @@
 #   make lab         start JupyterLab on course/ (students, self-paced learners; MODE=graded turns hints off)
 #   make instructor  start JupyterLab at the course root, with nbgrader's formgrader
 #   make classroom   start a local JupyterHub for an instructor and STUDENTS students (nbgrader's exchange included)
-#   make test        run the whole test suite, browser tests included (installs Debian's chromium if missing)
+#   make test        run the whole test suite, browser tests included (installs Debian's chromium-headless-shell if missing)
 #   make test-fast   run the tests that need neither a browser nor stock nbgrader end to end (about 2 minutes)
 #   make lint        check the code with ruff (lint and import order)
 #   make release     regenerate course/ from source/ with stock nbgrader
@@ -16,7 +16,9 @@ PORT   ?= 8888
 STUDENTS ?= 3
 # MODE=graded turns hints off in the notebooks (check() and progress() still run visible tests only).
 MODE   ?= self-paced
-CHROMIUM ?= /usr/bin/chromium
+# Chromium's headless shell (Debian's chromium-headless-shell), as Playwright drives headless Chromium by default.
+CHROMIUM ?= /usr/bin/chromium-headless-shell
+export CHROMIUM
 # Jupyter refuses to run as root without this flag (containers, CI).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # nbgrader calls alembic from PATH, and kernels must find the venv's python: put its bin first.
@@ -69,13 +71,13 @@ classroom: install proxy
 	MODEL_WARS_MODE=$(MODE) $(PY) -m autograder.classroom --port=$(if $(filter file,$(origin PORT)),8000,$(PORT)) \
 		--students=$(STUDENTS)
 
-# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+# The browser tests drive Debian's Chromium headless shell (Playwright cannot download its own browser here).
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell; \
 		else \
-			echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+			echo "The browser tests need Debian's Chromium headless shell: sudo apt-get install chromium-headless-shell" >&2; exit 1; \
 		fi; \
 	fi
 

@@ -25,7 +25,9 @@ from autograder.notebook.course import ROOT, tool_environment
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 """Screenshots for a person to look at, and the scratch notebooks the tests type into (git-ignored)."""
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Chromium's headless shell: the engine of the full browser without its window machinery, and what Playwright
+# drives for headless runs by default; about a third less CPU than `chromium --headless` on the hub's round trip.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

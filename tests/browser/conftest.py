@@ -40,11 +40,12 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright."""
+    """Debian's Chromium headless shell, driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium (or set CHROMIUM=/path/to/chromium).")
+        pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium-headless-shell "
+                    "(or set CHROMIUM=/path/to/chromium).")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
