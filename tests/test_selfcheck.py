@@ -8,11 +8,8 @@ import nbformat
 import pytest
 from harness import make_submission
 
-LESSON = "03_sequential"
-WRONG_ACTIVATION = '''def build_multiclass_model(n_features, n_classes):
-    return keras.Sequential([keras.Input((n_features,)), layers.Dense(32, activation="relu"),
-                             layers.Dense(n_classes, activation="sigmoid")])
-'''
+LESSON = "02_layers"  # the lesson that runs fastest: what is under test is the command, not the lesson
+FORGETS_BIASES = "def count_dense_params(n_inputs, n_units):\n    return n_inputs * n_units\n"
 
 
 def _check(path, cwd):
@@ -21,33 +18,33 @@ def _check(path, cwd):
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory):
-    """A learner's lesson 03, all answered, one of them wrong, checked from another folder."""
+    """A learner's lesson 02, all answered, one of them wrong, checked from another folder."""
     folder = tmp_path_factory.mktemp("learner") / LESSON
     folder.mkdir()
     from autograder.notebook.course import RELEASE
 
-    (folder / "exam_results.csv").write_bytes((RELEASE / LESSON / "exam_results.csv").read_bytes())
+    (folder / "students.csv").write_bytes((RELEASE / LESSON / "students.csv").read_bytes())
     notebook = folder / f"{LESSON}.ipynb"
-    nbformat.write(make_submission(LESSON, {"build_multiclass_model": WRONG_ACTIVATION}), notebook)
+    nbformat.write(make_submission(LESSON, {"count_dense_params": FORGETS_BIASES}), notebook)
     before = hashlib.sha256(notebook.read_bytes()).hexdigest()
     return _check(notebook, cwd=folder.parent), notebook, before
 
 
-@pytest.mark.pipeline  # the check command runs lesson 03 whole
+@pytest.mark.pipeline  # the check command runs lesson 02 whole, in a kernel of its own
 def test_check_reports_each_visible_test(checked):
     """Does check list each visible test with PASS or FAIL and its points?"""
     done, _, _ = checked
-    assert "PASS  build_sequential_model_layers  (2/2 points)" in done.stdout
-    assert "FAIL  build_multiclass_model_layers  (0/2 points)" in done.stdout
-    assert "9 of 10 visible tests pass: 13/15 points." in done.stdout
-    assert "when_sequential_is_not_enough  (written answer" in done.stdout
+    assert "FAIL  count_dense_params_small_layers  (0/2 points)" in done.stdout
+    assert "PASS  output_layer_for_each_task  (2/2 points)" in done.stdout
+    assert "2 of 4 visible tests pass: 3/6 points." in done.stdout
+    assert "sigmoid_for_exam_scores  (written answer" in done.stdout
 
 
 @pytest.mark.pipeline
 def test_check_shows_the_teaching_message(checked):
     """Does a failing test come with the message that names the fix?"""
     done, _, _ = checked
-    assert "Your output layer applies 'sigmoid': each unit then gives a probability of its own" in done.stdout
+    assert "You counted the weights (the lines) but not the biases: every unit has one bias too." in done.stdout
     assert done.returncode == 1
 
 
