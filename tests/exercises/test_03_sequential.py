@@ -64,7 +64,6 @@ def build_multiclass_model(n_features, n_classes):
     "compile with the short loss name": ("compile_for_exam", COMPILE_WITH.format(
         "loss='bce', optimizer='adam', metrics=['binary_accuracy']")),
     "train as the lesson used to say": ("train_for_exam", TRAIN_WITH.format("epochs=40, batch_size=16")),
-    "train with small batches": ("train_for_exam", TRAIN_WITH.format("epochs=20, batch_size=8")),
     "extract with Keras's own error": ("feature_extractor", EXTRACT_WITH.format(
         "    return keras.Model(model.inputs, model.get_layer(layer_name).output)")),
     "extract with a loop": ("feature_extractor", EXTRACT_WITH.format('''    for layer in model.layers:
