@@ -1,5 +1,6 @@
-"""Small parts of batch grading, tested directly: the template gradebook, importing a result, starting nbgrader
-without a zygote, and what the workers make of a scheduler they cannot reach or a task whose workers died."""
+"""Small parts of batch grading, tested directly: a new gradebook, the template gradebook, importing a result,
+starting nbgrader without a zygote, and what the workers make of a scheduler they cannot reach or a task whose workers
+died."""
 
 import sqlite3
 import sys
@@ -7,7 +8,7 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading.gradebook import STUDENT_TABLES, import_outcome, template_gradebook
+from autograder.grading.gradebook import STUDENT_TABLES, create_gradebook, import_outcome, template_gradebook
 from autograder.grading.task import GradeOutcome
 from autograder.isolation.watchdog import start
 
@@ -126,3 +127,32 @@ def test_a_task_its_workers_died_on_costs_that_student_alone():
     other = workers._outcome(_Finished(TypeError("cannot unpickle the task")), "grace")
     assert other.reason == "grading error: TypeError: cannot unpickle the task" and workers.lost == {"ada"}
     workers.close()
+
+
+def _schema(db):
+    with sqlite3.connect(db) as connection:
+        tables = sorted(connection.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index')"))
+        return tables, connection.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_a_new_gradebook_is_the_one_nbgrader_makes(tmp_path):
+    """Does `create_gradebook` make the tables, indexes and schema version that nbgrader's own Gradebook makes (it
+    asks `alembic heads` in a process of its own), so that nbgrader opens it as its own?"""
+    ours, stock = tmp_path / "ours" / "gradebook.db", tmp_path / "stock" / "gradebook.db"
+    ours.parent.mkdir()
+    stock.parent.mkdir()
+    assert create_gradebook(ours) is True
+    with Gradebook(f"sqlite:///{stock}"):
+        pass
+    assert _schema(ours) == _schema(stock)
+    with Gradebook(f"sqlite:///{ours}") as gradebook:
+        gradebook.add_assignment("02_layers")
+    assert [name for name in ours.parent.iterdir()] == [ours], "a half-made file was left behind"
+
+
+def test_an_existing_gradebook_is_left_as_it_is(tmp_path):
+    """Does `create_gradebook` leave a file that is already there alone, even one that is not a gradebook?"""
+    db = tmp_path / "gradebook.db"
+    db.write_bytes(b"not a database")
+    assert create_gradebook(db) is False
+    assert db.read_bytes() == b"not a database"

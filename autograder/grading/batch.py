@@ -22,7 +22,7 @@ import nbformat
 
 from autograder.notebook.course import RELEASE, SOURCE, run_nbgrader, workspace_flags
 from .errors import FeedbackError, GradingError
-from .gradebook import db_url, import_outcome, record_zero, template_gradebook
+from .gradebook import create_gradebook, db_url, import_outcome, record_zero, template_gradebook
 from .preflight import blocking_findings
 from autograder.judge.judging import plan_for
 from autograder.isolation.limits import Limits
@@ -66,6 +66,7 @@ def prepare(assignment: str, workspace: Path) -> tuple[float, bytes]:
     from nbgrader.api import Gradebook
 
     workspace.mkdir(parents=True, exist_ok=True)
+    create_gradebook(workspace / "gradebook.db")  # saves nbgrader an `alembic` process in a new workspace
     log = workspace / "logs" / "_generate_assignment.log"
     log.unlink(missing_ok=True)
     done = run_nbgrader(["generate_assignment", assignment, "--force", *workspace_flags(workspace)], log=log)

@@ -39,6 +39,10 @@ def register_lessons(workspace: Path = DEFAULT_WORKSPACE) -> list[str]:
     missing = [lesson for lesson in lessons() if lesson not in known_assignments(workspace / "gradebook.db")]
     if not missing:
         return []
+    from .gradebook import create_gradebook
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    create_gradebook(workspace / "gradebook.db")  # saves nbgrader an `alembic` process in a fresh clone
     log = workspace / "logs" / "_register.log"
     log.unlink(missing_ok=True)
     # One nbgrader run for a fresh clone; one per lesson when only some are new.
