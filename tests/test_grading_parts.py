@@ -147,7 +147,7 @@ def test_a_new_gradebook_is_the_one_nbgrader_makes(tmp_path):
     assert _schema(ours) == _schema(stock)
     with Gradebook(f"sqlite:///{ours}") as gradebook:
         gradebook.add_assignment("02_layers")
-    assert [name for name in ours.parent.iterdir()] == [ours], "a half-made file was left behind"
+    assert list(ours.parent.iterdir()) == [ours], "a half-made file was left behind"
 
 
 def test_an_existing_gradebook_is_left_as_it_is(tmp_path):

@@ -31,7 +31,8 @@ def create_gradebook(db: Path) -> bool:
     in a new process: that process imports nbgrader whole, about 1.3 CPU-s at the start of every grading run in a new
     workspace. This reads the same version from nbgrader's own migration scripts in this process, and makes the tables
     from nbgrader's own schema; nbgrader then opens the file as one of its own. Should that fail (another nbgrader or
-    alembic), it leaves no file behind and returns False: nbgrader then makes the gradebook itself, as before.
+    alembic), or a gradebook appear meanwhile, it leaves no file of its own behind and returns False: nbgrader then
+    makes the gradebook itself, as before, or keeps the one that appeared.
     """
     if db.exists():
         return False
@@ -43,6 +44,8 @@ def create_gradebook(db: Path) -> bool:
         from sqlalchemy import create_engine, text
 
         head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+        if not head:
+            raise ValueError("nbgrader's migration scripts name no version")
         engine = create_engine(f"sqlite:///{partial}", future=True)
         try:
             Base.metadata.create_all(bind=engine)
@@ -51,13 +54,12 @@ def create_gradebook(db: Path) -> bool:
                 connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
         finally:
             engine.dispose()
-        if not head:
-            raise ValueError("nbgrader's migration scripts name no version")
-        os.replace(partial, db)
+        os.link(partial, db)  # only if no gradebook appeared meanwhile: a link never replaces a file
         return True
     except Exception:  # noqa: BLE001 (nbgrader makes it itself, at its usual cost)
-        partial.unlink(missing_ok=True)
         return False
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 STUDENT_TABLES = ("comment", "grade", "submitted_notebook", "submitted_assignment", "student")
