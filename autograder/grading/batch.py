@@ -150,8 +150,9 @@ def grade_assignment(
         force: grade again submissions already graded in their current state.
         workers: how many submissions to grade at once on this machine.
         scheduler: the address of a Dask scheduler (`tcp://host:port`) to grade on instead.
-        judge: also run the tests outside each student's kernel (`autograder.judge`); a test then scores only when both
-            verdicts pass. False leaves nbgrader's verdicts alone.
+        judge: run the test cells outside each student's kernel (`autograder.judge`), which then skips them; a
+            notebook that never lets the judge in loses the tests it could not check. False leaves the tests to the
+            kernel, as stock nbgrader does.
 
     Returns:
         One `StudentGrade` per student folder, sorted by student id.
