@@ -36,14 +36,28 @@ def notebook_path(root: Path, assignment: str) -> Path:
     return path
 
 
+@functools.cache
+def _read(path: Path, stamp: tuple[int, int]) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _notebook(root: Path, assignment: str) -> nbformat.NotebookNode:
+    """A fresh copy of an assignment's notebook, read (and validated) once per version of the file."""
+    import copy
+
+    path = notebook_path(root, assignment)
+    info = path.stat()
+    return copy.deepcopy(_read(path, (info.st_mtime_ns, info.st_size)))
+
+
 def source_notebook(assignment: str) -> nbformat.NotebookNode:
     """The instructor's notebook."""
-    return nbformat.read(notebook_path(SOURCE, assignment), as_version=4)
+    return _notebook(SOURCE, assignment)
 
 
 def released_notebook(assignment: str) -> nbformat.NotebookNode:
     """The student's notebook, as released in course/."""
-    return nbformat.read(notebook_path(RELEASE, assignment), as_version=4)
+    return _notebook(RELEASE, assignment)
 
 
 def unmark(code: str) -> str:
@@ -95,11 +109,25 @@ def run_exercises(
 
     A test fails, as in nbgrader, when it raises or writes to stderr (TensorFlow noise aside).
     """
+    kernel, judge = _run(assignment, answers, only, judged, released_tests=False)
+    if judge is not None:
+        disagree = {g: (kernel[g].message, judge[g].message) for g in kernel if kernel[g].passed != judge[g].passed}
+        assert not disagree, f"the judge and the kernel disagree (kernel message, judge message): {disagree}"
+    return kernel
+
+
+def _run(assignment: str, answers: dict[str, str] | None, only: Iterable[str] | None, judged: bool,
+         released_tests: bool) -> tuple[dict[str, TestResult], dict[str, TestResult] | None]:
+    """Run the exercises in this process (`run_exercises`); return the kernel's results and the judge's (None unless
+    `judged`). With `released_tests`, the kernel runs each test cell as the student's notebook holds it (hidden tests
+    out), while the judge always runs the instructor's whole cell, as grading does."""
     import os
     import shutil
     import tempfile
 
     reference = solutions(assignment)
+    released = released_tests and {
+        nbgrader_meta(c)["grade_id"]: c.source for c in released_notebook(assignment).cells if is_test_cell(c)}
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, TestResult] = {}
     cwd = os.getcwd()
@@ -118,15 +146,11 @@ def run_exercises(
                 except Exception:  # noqa: BLE001 (a broken answer fails its tests, as in a notebook)
                     pass
             elif is_test_cell(cell) and (only is None or meta["grade_id"].startswith(tuple(only))):
-                results[meta["grade_id"]] = _run_test(cell, namespace)
+                results[meta["grade_id"]] = _run_test(cell, namespace, released[meta["grade_id"]] if released else None)
     finally:
         os.chdir(cwd)
         copy.cleanup()
-    if judged:
-        outside = judge_exercises(assignment, namespace, results)
-        disagree = {g: (results[g].message, outside[g].message) for g in results if results[g].passed != outside[g].passed}
-        assert not disagree, f"the judge and the kernel disagree (kernel message, judge message): {disagree}"
-    return results
+    return results, judge_exercises(assignment, namespace, results) if judged else None
 
 
 @functools.cache
@@ -149,14 +173,15 @@ def judge_exercises(assignment: str, kernel: dict, tests: Iterable[str]) -> dict
     return judge.run_tests(plan, judge.prepare(plan, connection), connection)
 
 
-def _run_test(cell, namespace: dict) -> TestResult:
+def _run_test(cell, namespace: dict, source: str | None = None) -> TestResult:
+    """Run a test cell (or `source` in its place) in `namespace`; its result, as nbgrader would score it."""
     meta = nbgrader_meta(cell)
     points = float(meta.get("points", 0))
     err = io.StringIO()
     message = ""
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-            exec(compile(unmark(cell.source), f"<{meta['grade_id']}>", "exec"), namespace)
+            exec(compile(unmark(cell.source if source is None else source), f"<{meta['grade_id']}>", "exec"), namespace)
     except Exception as error:  # noqa: BLE001 (any error fails the test, as in nbgrader)
         message = error_message(error)
     if not message and err.getvalue() and not is_noise(err.getvalue()):
@@ -172,17 +197,34 @@ def assert_full_marks(results: dict[str, TestResult], total: float) -> None:
 
 
 JUDGE_MUTANTS = True
-"""Whether `assert_mutant` also judges each wrong answer outside the kernel; `pytest --fast` (`make test-fast`) turns
-it off, and the full run keeps it. The references and the other correct formulations are always judged."""
+"""Whether `assert_mutant` grades each wrong answer as grading does, with the judge; `pytest --fast`
+(`make test-fast`) turns it off and runs the instructor's test cells in the "kernel" instead. The references and the
+other correct formulations are always run both ways."""
+
+
+def _unnumbered(message: str) -> str:
+    """A message with its numbers left out: the judge calls the student's functions again, and Keras numbers the new
+    layers on ('dense_3', then 'dense_7') and gives them new random weights (predictions that differ by 0.319, then
+    by 0.395)."""
+    return re.sub(r"\d+(\.\d+)?", "#", message)
 
 
 def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, str],
                   reference: dict[str, TestResult]) -> None:
     """A wrong answer fails exactly the `expected` tests, each with its message fragment, and loses their points.
 
-    Only the tests of the exercises in `answers` run; the other exercises keep their reference answers.
+    Only the tests of the exercises in `answers` run; the other exercises keep their reference answers. The score
+    is the judge's, as in grading, which runs each test cell whole (hidden tests in). The "kernel" runs the test cells
+    the student's notebook holds (hidden tests out), as the student does: whatever a visible test fails on there is
+    what the judge fails it on, with the same message, and nothing the judge passes fails there.
     """
-    results = run_exercises(assignment, answers, only=answers, judged=JUDGE_MUTANTS)
+    if not JUDGE_MUTANTS:
+        results = run_exercises(assignment, answers, only=answers, judged=False)
+    else:
+        kernel, results = _run(assignment, answers, answers, judged=True, released_tests=True)
+        differ = {g: (kernel[g].message, results[g].message) for g in kernel
+                  if not kernel[g].passed and _unnumbered(kernel[g].message) != _unnumbered(results[g].message)}
+        assert not differ, f"the notebook's visible tests and the grader say different things (notebook, grader): {differ}"
     for grade_id, result in results.items():
         if grade_id in expected:
             assert not result.passed, f"{grade_id} should fail"

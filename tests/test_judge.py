@@ -214,6 +214,20 @@ def test_a_value_error_of_the_students_own_comes_back_as_a_value_error_with_its_
     assert type(caught.value) is ValueError and str(caught.value) == why
 
 
+def test_a_key_error_reads_as_it_did_in_the_kernel():
+    """Does a KeyError come back as a KeyError named so, whose message is the one the kernel showed (its key quoted
+    once), for a key of any type?"""
+    def look_up(name):
+        return {"first_look": 1}[name]
+
+    for key in ("second_lok", 5):
+        with pytest.raises(KeyError) as caught:
+            judge.RemoteFunction("look_up", judge.LocalConnection({"look_up": look_up}))(key)
+        with pytest.raises(KeyError) as shown:
+            look_up(key)
+        assert (type(caught.value).__name__, str(caught.value)) == ("KeyError", str(shown.value))
+
+
 def test_a_forged_list_of_kinds_cannot_turn_an_error_into_an_unsafe_class():
     """Do only built-in error classes come back, whatever names the kernel's reply lists?"""
     assert judge.safe_error("Odd", ["Odd", "ValueError", "Exception"]) is ValueError

@@ -223,6 +223,8 @@ class RemoteFunction:
         if status == "raised":
             kind, message = str(reply.get("type", "Exception")), str(reply.get("message", ""))
             error = safe_error(kind, reply.get("kinds"))
+            if error is not None and issubclass(error, KeyError):
+                raise StudentKeyError(message)  # as the kernel showed it: a KeyError quotes its key once, not twice
             raise error(message) if error else RuntimeError(f"{kind}: {message}")
         if status != "ok":
             raise JudgeUnavailable(f"the notebook's kernel did not understand the grader ({status})")
@@ -238,6 +240,20 @@ class RemoteFunction:
             return Decoder(blobs, known).decode(reply.get("result"))
         except WireError as error:
             raise JudgeUnavailable(f"the notebook's kernel sent something unreadable ({error})") from None
+
+
+class StudentKeyError(KeyError):
+    """A KeyError the student's function raised, read as the kernel showed it, and named as there (`KeyError`).
+
+    The kernel sends `str(error)`, which for a KeyError is its key's repr (`'second_lok'`); a KeyError made again
+    from that text would quote it twice (`"'second_lok'"`).
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+StudentKeyError.__name__ = StudentKeyError.__qualname__ = "KeyError"
 
 
 def safe_error(kind: str, kinds: Any = None) -> type[Exception] | None:

@@ -262,6 +262,8 @@ class Encoder:
             return {"t": "model", **self.model_parts(value), "reused": self._reused(value)}
         if isinstance(value, keras.callbacks.History):
             return {"t": "history", "history": self.encode(dict(value.history), depth + 1)}
+        if isinstance(value, type):  # a class (`keras.Sequential` without its brackets) is no function to look up
+            return {"t": "opaque", "type": "type", "repr": str(getattr(value, "__name__", ""))[:200]}
         if callable(value) and getattr(value, "__name__", None):
             return {"t": "function", "name": str(value.__name__)}
         if kind in ("tensorflow", "keras") and hasattr(value, "numpy"):

@@ -64,6 +64,22 @@ def test_what_is_not_a_model_is_rejected_with_the_fix(make, fragment):
         checks.assert_is_model(make())
 
 
+def _carried(value):
+    """`value` as the grader sees it when the judge calls the student's function outside the kernel."""
+    from autograder.judge.wire import Decoder, Encoder
+
+    encoder = Encoder()
+    return Decoder(encoder.blobs).decode(encoder.encode(value))
+
+
+@pytest.mark.parametrize("make, fragment", NOT_MODELS.values(), ids=NOT_MODELS.keys())
+def test_what_is_not_a_model_gets_the_same_message_outside_the_kernel(make, fragment):
+    """Judged outside the kernel, where a tensor or a layer arrives only as its type's name, is each thing that is not
+    a model rejected with the message the student's notebook shows?"""
+    with pytest.raises(AssertionError, match=fragment):
+        checks.assert_is_model(_carried(make()))
+
+
 @pytest.mark.parametrize(
     "check",
     [checks.assert_sequential, checks.assert_functional, lambda obj: checks.assert_layers(obj, []),
