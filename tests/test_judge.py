@@ -92,6 +92,27 @@ def test_a_model_with_a_lambda_layer_is_refused_not_run():
         roundtrip(model)
 
 
+def test_compile_settings_that_name_code_are_refused_not_run(tmp_path):
+    """Is a model whose compile settings carry a function's code (a lambda loss), sent as a result or left on a model
+    argument, refused with a message for the student, instead of running that code?"""
+    import json
+    import warnings
+
+    ran = tmp_path / "ran"
+    path = str(ran)
+    with warnings.catch_warnings():  # Keras warns that a lambda needs safe_mode=False to come back: that is the point
+        warnings.simplefilter("ignore")
+        code = keras.saving.serialize_keras_object(lambda y, p: open(path, "w").write("x"))  # noqa: SIM115
+    model = tiny_model()
+    config = json.loads(wire.model_config(model))
+    config["compile_config"] = {"optimizer": "adam", "loss": code, "metrics": None}
+    with pytest.raises(ValueError):
+        wire.model_from_parts(json.dumps(config).encode(), model.get_weights())
+    with pytest.raises(wire.UnreadableModel, match="compile settings"):
+        judge.update_model(model, model.get_weights(), {"optimizer": "adam", "loss": code})
+    assert not ran.exists() and not getattr(model, "compiled", False)
+
+
 def test_a_false_claim_of_reused_layers_links_nothing():
     """Does a model whose layers only claim to be the argument's own keep its own layers?"""
     original = tiny_model()

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from .wire import (
     UnreadableModel,
     WireError,
     apply_trainable_flags,
+    compile_from_config,
     receive,
     send,
     trainable_flags,
@@ -278,9 +278,7 @@ def update_model(target: Any, weights: list[Any], compile_config: Any) -> None:
         target.set_weights(weights)
     if isinstance(compile_config, dict) and compile_config:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                target.compile_from_config(compile_config)
+            compile_from_config(target, compile_config)
         except Exception as error:  # noqa: BLE001 (settings Keras refuses are not the grader's to run)
             raise UnreadableModel(f"The grader could not read the compile settings your function left on the model "
                                   f"({type(error).__name__}). Compile it with Keras's own optimizers, losses and "

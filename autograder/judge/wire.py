@@ -82,13 +82,37 @@ def model_from_parts(config: bytes, weights: list[Any]) -> Any:
     found = json.loads(config)
     if not isinstance(found, dict):
         raise ValueError("a model's configuration is not a dictionary")
+    compile_config = found.pop("compile_config", None)
     with warnings.catch_warnings():  # e.g. a model compiled before it was built: nothing to report
         warnings.simplefilter("ignore")
         model = keras.saving.deserialize_keras_object(found, safe_mode=True)
     if not isinstance(model, keras.Model):
         raise TypeError(f"a {type(model).__name__} arrived where a model was expected")
     model.set_weights(weights)
+    if compile_config is not None:
+        compile_from_config(model, compile_config)
     return model
+
+
+def compile_from_config(model: Any, config: Any) -> None:
+    """Compile `model` with the settings `model.get_compile_config()` gave, read in Keras's safe mode.
+
+    What `model.compile_from_config` does, but for creating the optimizer's variables at once (two for each weight,
+    with Adam): they start at zero whenever they are made, and training makes them anyway. Rebuilding a small
+    model took a fifth less time without them.
+
+    Raises:
+        ValueError, TypeError: when the settings do not make a compiled model (unsafe code among them).
+    """
+    keras = _keras()
+    if not isinstance(config, dict):
+        raise ValueError("a model's compile settings are not a dictionary")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        settings = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        if not isinstance(settings, dict):
+            raise ValueError("a model's compile settings are not a dictionary")
+        model.compile(**settings)
 
 
 def weights_digest(model: Any) -> bytes:
