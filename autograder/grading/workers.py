@@ -90,11 +90,15 @@ class Workers:
             if self.scheduler:
                 self.client = Client(self.scheduler)
             else:
+                import dask
+
                 self.zygote = zygote_for(self.limits)  # it imports while the cluster starts
-                # no dashboard; its HTTP server on a free port, not on 8787 with a warning when that one is taken
-                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
-                                            silence_logs=50)
+                # No dashboard; its HTTP server on a free port, not on 8787 with a warning when that one is taken. No
+                # profiler either: only the dashboard shows what it samples (every 10 ms, in every worker).
+                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                                silence_logs=50)
                 self.client = Client(self.cluster)
         except BaseException as error:  # noqa: BLE001 (raised again where the tasks are run)
             self.error = error
