@@ -10,9 +10,9 @@ Markers (pyproject.toml): every test under tests/pipeline/ is `pipeline`, every 
 by `GradingApart`: each file goes to one worker, so that its module fixtures (a JupyterLab server, a graded class)
 run once, and the files that grade whole classes (`GRADING_FILES`) form one unit, collected first, that one worker
 runs in turn: each of them starts grading processes of its own, and some wait for a sleeping cell or a timeout
-that a doubly loaded machine could stretch. The files that start kernels, JupyterLab or grading, or run every mutant, come next, and
-the quick ones last, so that both workers end at nearly the same time. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9:
-it renames test ids through an attribute pytest 9 no longer reads.)
+that a doubly loaded machine could stretch. The files that start kernels, JupyterLab or grading, or run every
+mutant, come next, and the quick ones last, so that both workers end at nearly the same time. (pytest-xdist's own
+`--dist loadgroup` does not group under pytest 9: it renames test ids through an attribute pytest 9 no longer reads.)
 """
 
 import os
@@ -59,7 +59,8 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("root") and os.geteuid() != 0:
             item.add_marker(pytest.mark.skip(reason="needs root"))
     # The longest unit first, so that the other worker takes every other file meanwhile; then the files that start
-    # kernels, JupyterLab or grading or run every mutant, and the quick ones last, so that both workers end at nearly the same time.
+    # kernels, JupyterLab or grading or run every mutant, and the quick ones last, so that both workers end at nearly
+    # the same time.
     heavy = {item.nodeid.split("::")[0] for item in items if item.nodeid.startswith("tests/exercises/")
              or any(item.get_closest_marker(m) for m in ("pipeline", "browser", "classroom"))}
     items.sort(key=lambda item: (not grades_classes(item.nodeid), item.nodeid.split("::")[0] not in heavy))

@@ -224,7 +224,7 @@ def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, 
         kernel, results = _run(assignment, answers, answers, judged=True, released_tests=True)
         differ = {g: (kernel[g].message, results[g].message) for g in kernel
                   if not kernel[g].passed and _unnumbered(kernel[g].message) != _unnumbered(results[g].message)}
-        assert not differ, f"the notebook's visible tests and the grader say different things (notebook, grader): {differ}"
+        assert not differ, f"the notebook's visible tests and the grader disagree (notebook, grader): {differ}"
     for grade_id, result in results.items():
         if grade_id in expected:
             assert not result.passed, f"{grade_id} should fail"
