@@ -126,8 +126,8 @@ def _run(assignment: str, answers: dict[str, str] | None, only: Iterable[str] | 
     import tempfile
 
     reference = solutions(assignment)
-    released = released_tests and {
-        nbgrader_meta(c)["grade_id"]: c.source for c in released_notebook(assignment).cells if is_test_cell(c)}
+    released = {nbgrader_meta(c)["grade_id"]: c.source
+                for c in released_notebook(assignment).cells if is_test_cell(c)} if released_tests else {}
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, TestResult] = {}
     cwd = os.getcwd()
@@ -146,7 +146,7 @@ def _run(assignment: str, answers: dict[str, str] | None, only: Iterable[str] | 
                 except Exception:  # noqa: BLE001 (a broken answer fails its tests, as in a notebook)
                     pass
             elif is_test_cell(cell) and (only is None or meta["grade_id"].startswith(tuple(only))):
-                results[meta["grade_id"]] = _run_test(cell, namespace, released[meta["grade_id"]] if released else None)
+                results[meta["grade_id"]] = _run_test(cell, namespace, released.get(meta["grade_id"]))
     finally:
         os.chdir(cwd)
         copy.cleanup()
@@ -202,7 +202,7 @@ JUDGE_MUTANTS = True
 other correct formulations are always run both ways."""
 
 
-def _unnumbered(message: str) -> str:
+def _without_numbers(message: str) -> str:
     """A message with its numbers left out: the judge calls the student's functions again, and Keras numbers the new
     layers on ('dense_3', then 'dense_7') and gives them new random weights (predictions that differ by 0.319, then
     by 0.395)."""
@@ -223,7 +223,7 @@ def assert_mutant(assignment: str, answers: dict[str, str], expected: dict[str, 
     else:
         kernel, results = _run(assignment, answers, answers, judged=True, released_tests=True)
         differ = {g: (kernel[g].message, results[g].message) for g in kernel
-                  if not kernel[g].passed and _unnumbered(kernel[g].message) != _unnumbered(results[g].message)}
+                  if not kernel[g].passed and _without_numbers(kernel[g].message) != _without_numbers(results[g].message)}
         assert not differ, f"the notebook's visible tests and the grader disagree (notebook, grader): {differ}"
     for grade_id, result in results.items():
         if grade_id in expected:

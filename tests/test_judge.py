@@ -56,9 +56,12 @@ def test_plain_values_survive_the_trip():
 
 
 def test_objects_that_need_pickles_arrive_as_opaque_stand_ins():
-    """Do an array of objects and an unknown object arrive as opaque stand-ins, never unpickled?"""
-    got = roundtrip([np.array([object()], dtype=object), object()])
+    """Do an array of objects and an unknown object arrive as opaque stand-ins, never unpickled, each named after its
+    type (as a message that names the value's type shows it), whatever name the kernel sends?"""
+    got = roundtrip([np.array([object()], dtype=object), (n for n in ()), object()])
     assert all(isinstance(item, wire.Opaque) for item in got)
+    assert [type(item).__name__ for item in got] == ["ndarray", "generator", "object"]
+    assert type(wire.Decoder({}).decode({"t": "opaque", "type": "not a name; import os", "repr": ""})).__name__ == "object"
 
 
 @pytest.mark.parametrize("node", [

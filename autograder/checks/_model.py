@@ -12,9 +12,10 @@ from autograder.model.introspection import describe, is_model
 
 def _carried_type(obj: Any) -> str | None:
     """The type's name that the grader's stand-in for a value it could not carry out of the kernel (the judge's
-    `Opaque`) says the value had; None for any other value."""
+    `Opaque`, a class named after that type) says the value had; None for any other value."""
+    stand_in = any(kind.__name__ == "Opaque" for kind in type(obj).__mro__)
     name = getattr(obj, "type_name", None)
-    return name if type(obj).__name__ == "Opaque" and isinstance(name, str) else None
+    return name if stand_in and isinstance(name, str) else None
 
 
 def assert_is_model(obj: Any) -> None:
@@ -47,7 +48,7 @@ def assert_is_model(obj: Any) -> None:
     if isinstance(obj, keras.layers.Layer) or (
             isinstance(carried_class, type) and issubclass(carried_class, keras.layers.Layer)):
         raise AssertionError(
-            f"Your function returned a single layer ({carried or type(obj).__name__}), not a model. "
+            f"Your function returned a single layer ({type(obj).__name__}), not a model. "
             "Put the layers in a model, for example `keras.Sequential([...])`, and return the model."
         )
     if hasattr(obj, "shape") and hasattr(obj, "dtype"):
@@ -56,7 +57,7 @@ def assert_is_model(obj: Any) -> None:
             "of `model.predict(...)`. Return the model object itself (`return model`)."
         )
     raise AssertionError(
-        f"Your function returned an object of type {carried or type(obj).__name__}, not a Keras model. "
+        f"Your function returned an object of type {type(obj).__name__}, not a Keras model. "
         "Return the model object itself (`return model`)."
     )
 

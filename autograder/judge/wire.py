@@ -4,7 +4,7 @@ The grader judges answers outside the student's kernel (see `judging.py`): it as
 student's functions and sends the results back through this module. Whatever the kernel sends is untrusted,
 so it travels as data only: JSON for Python values, `.npy` without pickles for arrays, and a Keras model as the
 configuration a `.keras` file would hold plus its weight arrays, rebuilt with `safe_mode=True`. A value of any other
-kind arrives as an `Opaque` stand-in, which no test accepts.
+kind arrives as an `Opaque` stand-in named after its type, which no test accepts.
 
 A message is a JSON header plus named binary blobs, framed by lengths, over a stream socket.
 """
@@ -12,6 +12,7 @@ A message is a JSON header plus named binary blobs, framed by lengths, over a st
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 import json
 import os
@@ -55,6 +56,19 @@ class Opaque:
 
     def __repr__(self) -> str:
         return self.description or f"<{self.type_name}>"
+
+
+@functools.lru_cache(maxsize=256)
+def _stand_in_class(type_name: str) -> type[Opaque]:
+    """The `Opaque` subclass named after the type it stands for, so that a message naming the value's type
+    (`type(value).__name__`) reads as it does in the kernel: "returned KerasTensor", not "returned Opaque"."""
+    name = type_name if type_name.isidentifier() else "object"
+    return type(name, (Opaque,), {"__module__": __name__, "__qualname__": name})
+
+
+def stand_in(type_name: str, description: str) -> Opaque:
+    """An `Opaque` stand-in for a value of the type named `type_name`."""
+    return _stand_in_class(type_name)(type_name, description)
 
 
 def _keras():
@@ -385,7 +399,7 @@ class Decoder:
         if kind == "function":
             return _function(str(node.get("name", "")))
         if kind == "opaque":
-            return Opaque(str(node.get("type", "object"))[:100], str(node.get("repr", ""))[:200])
+            return stand_in(str(node.get("type", "object"))[:100], str(node.get("repr", ""))[:200])
         raise WireError(f"unknown kind of value {kind!r}")
 
 
@@ -415,7 +429,7 @@ def _function(name: str) -> Any:
     try:
         return keras.activations.get(name)
     except (ValueError, TypeError):
-        return Opaque("function", name)
+        return stand_in("function", name)
 
 
 def relink_layers(model: Any, reused: list, known_models: list[Any]) -> Any:
