@@ -116,6 +116,24 @@ def test_compile_settings_that_name_code_are_refused_not_run(tmp_path):
     assert not ran.exists() and not getattr(model, "compiled", False)
 
 
+def test_a_students_model_compiled_with_a_lambda_loss_fails_its_test_without_running_it(tmp_path):
+    """Does a student's function that returns a model compiled with a lambda loss (code that would run on the
+    grader's side) get the student a message, while the grader never runs the lambda?"""
+    import warnings
+
+    path = str(tmp_path / "ran")
+
+    def build():
+        model = tiny_model()
+        model.compile(optimizer="adam", loss=lambda y, p: open(path, "w").write("x"))  # noqa: SIM115
+        return model
+
+    with warnings.catch_warnings(), pytest.raises(wire.UnreadableModel, match="could not rebuild the model"):
+        warnings.simplefilter("ignore")  # Keras warns, as it serializes the lambda in the student's kernel
+        judge.RemoteFunction("build", judge.LocalConnection({"build": build}))()
+    assert not (tmp_path / "ran").exists()
+
+
 def test_a_false_claim_of_reused_layers_links_nothing():
     """Does a model whose layers only claim to be the argument's own keep its own layers?"""
     original = tiny_model()
